@@ -1,0 +1,51 @@
+package patchsites.collector.arch;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Everything the scan needs to know about one instruction set: which relocation types can sit on
+ * a direct branch, how to tell a branch from an address load by its bytes, and where the
+ * instruction starts relative to the relocated field. One implementation per architecture; see
+ * {@link Arches} for the only place that switches on e_machine.
+ */
+public interface Arch {
+    /** The name used in output and on the command line ({@code x86_64}, {@code arm64}, ...). */
+    String name();
+
+    /**
+     * Decodes the instruction whose relocated field is at {@code field} in {@code text} (an
+     * executable section). Returns false when the relocation is not the target of a direct
+     * call/jump (an address load, a data word, an indirect call through the GOT, ...).
+     * Must not read outside {@code text}.
+     */
+    boolean decodeBranch(ByteBuffer text, long field, int relocType, DecodedBranch out);
+
+    /**
+     * For a relocation that is not a branch: what to add to symbol + addend to get the address
+     * it refers to (PC-relative fields count from their end on x86).
+     */
+    long referenceBias(int relocType);
+
+    /** For SHT_REL objects: the addend stored in the relocated field. RELA-only arches return 0. */
+    default long implicitAddend(ByteBuffer section, long field, int relocType) {
+        return 0;
+    }
+
+    /**
+     * The code address a symbol value stands for (ARM Thumb functions have bit 0 set).
+     */
+    default long codeAddress(long symbolValue) {
+        return symbolValue;
+    }
+
+    /**
+     * Sections that hold template code copied elsewhere at run time (x86 alternatives). Branches
+     * there are not sites: the kernel patches the copy, not the template, and objtool skips them.
+     */
+    default boolean isTemplateSection(String name) {
+        return false;
+    }
+
+    /** A readable relocation type name for diagnostics. */
+    String relocationName(int type);
+}

@@ -1,0 +1,21 @@
+package patchsites.collector.arch;
+
+import patchsites.model.SiteKind;
+
+/**
+ * What {@link Arch#decodeBranch} found at a relocation. One instance is reused for every
+ * relocation of a scan, so decoding allocates nothing.
+ */
+public final class DecodedBranch {
+    /** call, tail or cond-tail. */
+    public SiteKind kind;
+    /** Offset of the instruction's first byte (prefixes included) in its section. */
+    public long start;
+    /** Instruction length in bytes, as the site table's consumer will patch it. */
+    public int length;
+    /**
+     * Added to symbol + addend to get the branch target: x86's rel32 counts from the end of the
+     * instruction, so a call to {@code f} carries addend -4 and the bias is +4.
+     */
+    public long targetBias;
+}

@@ -1,0 +1,102 @@
+package patchsites.collector.arch;
+
+import java.nio.ByteBuffer;
+import patchsites.model.SiteKind;
+
+/**
+ * x86-64 (System V psABI, RELA). Direct branches are {@code E8 rel32} (call), {@code E9 rel32}
+ * (jmp: a tail call when it leaves the function) and {@code 0F 80+cc rel32} (a conditional tail
+ * call, which clang emits), with R_X86_64_PLT32 (gas since 2.31) or R_X86_64_PC32 on the rel32.
+ */
+public final class X86_64 implements Arch {
+    public static final int R_X86_64_NONE = 0, R_X86_64_64 = 1, R_X86_64_PC32 = 2, R_X86_64_PLT32 = 4,
+            R_X86_64_GOTPCREL = 9, R_X86_64_32 = 10, R_X86_64_32S = 11, R_X86_64_PC64 = 24,
+            R_X86_64_GOTPCRELX = 41, R_X86_64_REX_GOTPCRELX = 42;
+
+    private static final int CS_PREFIX = 0x2e, DS_PREFIX = 0x3e;
+
+    @Override
+    public String name() {
+        return "x86_64";
+    }
+
+    @Override
+    public boolean decodeBranch(ByteBuffer text, long field, int relocType, DecodedBranch out) {
+        if (relocType != R_X86_64_PC32 && relocType != R_X86_64_PLT32) {
+            return false;
+        }
+        return decodeRel32(text, field, out);
+    }
+
+    /** Shared with i386, whose branch forms are byte-for-byte the same. */
+    static boolean decodeRel32(ByteBuffer text, long field, DecodedBranch out) {
+        int size = text.limit();
+        if (field < 1 || field > size - 4) {
+            return false;
+        }
+        int f = (int) field;
+        int op = text.get(f - 1) & 0xff;
+        int start;
+        if (op == 0xe8) {
+            out.kind = SiteKind.CALL;
+            start = f - 1;
+        } else if (op == 0xe9) {
+            out.kind = SiteKind.TAIL;
+            start = f - 1;
+        } else if ((op & 0xf0) == 0x80 && f >= 2 && (text.get(f - 2) & 0xff) == 0x0f) {
+            out.kind = SiteKind.COND_TAIL;
+            start = f - 2;
+        } else {
+            return false;
+        }
+        // A segment-override prefix on a branch is padding or a hint (gcc -mindirect-branch-cs-prefix
+        // puts CS on retpoline thunk calls); objtool's site is the first prefix byte.
+        while (start > 0) {
+            int p = text.get(start - 1) & 0xff;
+            if (p != CS_PREFIX && p != DS_PREFIX) {
+                break;
+            }
+            start--;
+        }
+        out.start = start;
+        out.length = f + 4 - start;
+        out.targetBias = 4;
+        return true;
+    }
+
+    @Override
+    public long referenceBias(int relocType) {
+        switch (relocType) {
+            case R_X86_64_PC32:
+            case R_X86_64_PLT32:
+            case R_X86_64_GOTPCREL:
+            case R_X86_64_GOTPCRELX:
+            case R_X86_64_REX_GOTPCRELX:
+                return 4;
+            default:
+                return 0;
+        }
+    }
+
+    @Override
+    public boolean isTemplateSection(String name) {
+        return name.equals(".altinstr_replacement");
+    }
+
+    @Override
+    public String relocationName(int type) {
+        switch (type) {
+            case R_X86_64_NONE: return "R_X86_64_NONE";
+            case R_X86_64_64: return "R_X86_64_64";
+            case R_X86_64_PC32: return "R_X86_64_PC32";
+            case R_X86_64_PLT32: return "R_X86_64_PLT32";
+            case R_X86_64_GOTPCREL: return "R_X86_64_GOTPCREL";
+            case R_X86_64_32: return "R_X86_64_32";
+            case R_X86_64_32S: return "R_X86_64_32S";
+            case R_X86_64_PC64: return "R_X86_64_PC64";
+            case R_X86_64_GOTPCRELX: return "R_X86_64_GOTPCRELX";
+            case R_X86_64_REX_GOTPCRELX: return "R_X86_64_REX_GOTPCRELX";
+            default: return "R_X86_64_" + type;
+        }
+    }
+}

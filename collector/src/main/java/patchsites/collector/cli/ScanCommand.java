@@ -1,0 +1,297 @@
+package patchsites.collector.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import patchsites.collector.elf.ElfFormatException;
+import patchsites.collector.elf.ObjectReader;
+import patchsites.collector.scan.CallSite;
+import patchsites.collector.scan.ScanResult;
+import patchsites.collector.scan.Scanner;
+import patchsites.collector.scan.TargetMatcher;
+import patchsites.model.SiteKind;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "scan",
+        mixinStandardHelpOptions = true,
+        description = "List the direct call, tail-call and conditional tail-call sites whose target matches%n"
+                + "the given symbols, found through the objects' relocations.",
+        footer = {"",
+                "Examples:",
+                "  patchsites scan --target='__SCT__*' vmlinux.o",
+                "  patchsites scan --target=__fentry__ --json drivers/net/foo.ko",
+                "  patchsites scan --targets-file=thunks.txt --include-refs built-in.a",
+                "",
+                "Exit status: 0 ok, 2 bad input or usage."})
+final class ScanCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--target", paramLabel = "GLOB",
+            description = "Target symbol: an exact name or a glob (__SCT__*, __x86_indirect_thunk_*). Repeatable.")
+    List<String> targets = new ArrayList<>();
+
+    @Option(names = "--targets-file", paramLabel = "FILE",
+            description = "File with one target name or glob per line (# starts a comment).")
+    Path targetsFile;
+
+    @Option(names = "--include-refs", description = "Also list relocations that reference a target without branching to it (kind ref).")
+    boolean includeRefs;
+
+    @Option(names = "--json", description = "One JSON object per site and line.")
+    boolean json;
+
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "ELF objects (.o, .ko, ld -r output) or ar archives (also thin).")
+    List<Path> files;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Diagnostics diag = new Diagnostics(spec.commandLine().getErr());
+        List<String> globs = new ArrayList<>(targets);
+        if (targetsFile != null) {
+            try {
+                globs.addAll(TargetMatcher.readFile(targetsFile));
+            } catch (IOException e) {
+                diag.error(targetsFile.toString(), Diagnostics.describe(e));
+                return 2;
+            }
+        }
+        if (globs.isEmpty()) {
+            diag.error("scan", "no targets: give --target or --targets-file");
+            return 2;
+        }
+        Scanner scanner = new Scanner(TargetMatcher.of(globs), includeRefs);
+
+        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), files.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "scan");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Future<FileReport>> pending = new ArrayList<>();
+        for (Path f : files) {
+            pending.add(pool.submit(() -> scanFile(scanner, f)));
+        }
+        pool.shutdown();
+
+        boolean failed = false;
+        Output output = json ? new JsonOutput(out) : new TableOutput(out);
+        for (int i = 0; i < pending.size(); i++) {
+            FileReport report = join(pending.get(i));
+            pending.set(i, null); // let finished reports go
+            for (ObjectReport o : report.objects) {
+                for (String w : o.result.warnings()) {
+                    diag.warning(Diagnostics.where(report.file, o.member), w);
+                }
+                output.add(report.file, o.member, o.result);
+            }
+            if (report.error != null) {
+                diag.error(report.errorWhere, report.error);
+                failed = true;
+            }
+        }
+        output.finish();
+        out.flush();
+        return failed ? 2 : 0;
+    }
+
+    private static FileReport join(Future<FileReport> f) throws Exception {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof Exception) {
+                throw (Exception) c;
+            }
+            throw (Error) c;
+        }
+    }
+
+    private static FileReport scanFile(Scanner scanner, Path path) {
+        FileReport report = new FileReport(path.toString());
+        try {
+            ObjectReader.read(path, (member, elf) -> {
+                try {
+                    report.objects.add(new ObjectReport(member, scanner.scan(elf)));
+                } catch (ElfFormatException e) {
+                    throw new ObjectReaderFailure(member, e.getMessage());
+                }
+            });
+        } catch (ObjectReaderFailure e) {
+            report.fail(Diagnostics.where(report.file, e.member), e.getMessage());
+        } catch (ObjectReader.MemberException e) {
+            report.fail(Diagnostics.where(report.file, e.member), e.getMessage());
+        } catch (ElfFormatException e) {
+            report.fail(report.file, e.getMessage());
+        } catch (IOException e) {
+            report.fail(report.file, Diagnostics.describe(e));
+        } catch (UncheckedIOException e) {
+            report.fail(report.file, Diagnostics.describe(e.getCause()));
+        }
+        return report;
+    }
+
+    /** An object (or archive member) that failed while being scanned. */
+    private static final class ObjectReaderFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String member;
+
+        ObjectReaderFailure(String member, String message) {
+            super(message, null, false, false);
+            this.member = member;
+        }
+    }
+
+    private static final class FileReport {
+        final String file;
+        final List<ObjectReport> objects = new ArrayList<>();
+        String errorWhere;
+        String error;
+
+        FileReport(String file) {
+            this.file = file;
+        }
+
+        void fail(String where, String message) {
+            errorWhere = where;
+            error = message;
+        }
+    }
+
+    private record ObjectReport(String member, ScanResult result) {}
+
+    private interface Output {
+        void add(String file, String member, ScanResult result);
+
+        void finish();
+    }
+
+    private static final class JsonOutput implements Output {
+        private final PrintWriter out;
+        private final StringBuilder sb = new StringBuilder(256);
+
+        JsonOutput(PrintWriter out) {
+            this.out = out;
+        }
+
+        @Override
+        public void add(String file, String member, ScanResult result) {
+            for (CallSite s : result.sites()) {
+                sb.setLength(0);
+                sb.append("{\"file\":");
+                Json.string(sb, file);
+                if (member != null) {
+                    sb.append(",\"member\":");
+                    Json.string(sb, member);
+                }
+                sb.append(",\"arch\":");
+                Json.string(sb, result.arch());
+                sb.append(",\"section\":");
+                Json.string(sb, s.section());
+                sb.append(",\"offset\":").append(s.offset());
+                sb.append(",\"length\":").append(s.length());
+                sb.append(",\"kind\":\"").append(s.kind().label()).append('"');
+                sb.append(",\"target\":");
+                Json.string(sb, s.target());
+                sb.append(",\"function\":");
+                Json.string(sb, s.function());
+                sb.append(",\"function_offset\":").append(s.functionOffset());
+                sb.append('}');
+                out.println(sb);
+            }
+        }
+
+        @Override
+        public void finish() {}
+    }
+
+    /** Aligned columns, like objdump's; needs every row first to size the columns. */
+    private static final class TableOutput implements Output {
+        private final PrintWriter out;
+        private final List<String[]> rows = new ArrayList<>();
+        private final Map<SiteKind, Integer> counts = new EnumMap<>(SiteKind.class);
+        private int objects;
+
+        TableOutput(PrintWriter out) {
+            this.out = out;
+        }
+
+        @Override
+        public void add(String file, String member, ScanResult result) {
+            objects++;
+            String where = Diagnostics.where(file, member);
+            for (CallSite s : result.sites()) {
+                counts.merge(s.kind(), 1, Integer::sum);
+                rows.add(new String[] {where, s.section(), "0x" + Long.toHexString(s.offset()),
+                        s.kind().label(), s.length() == 0 ? "-" : Integer.toString(s.length()), s.target(),
+                        s.function() == null ? "-" : s.function() + "+0x" + Long.toHexString(s.functionOffset())});
+            }
+        }
+
+        @Override
+        public void finish() {
+            String[] head = {"FILE", "SECTION", "OFFSET", "KIND", "LEN", "TARGET", "FUNCTION"};
+            int[] w = new int[head.length];
+            for (int c = 0; c < head.length; c++) {
+                w[c] = head[c].length();
+            }
+            for (String[] r : rows) {
+                for (int c = 0; c < r.length; c++) {
+                    w[c] = Math.max(w[c], r[c].length());
+                }
+            }
+            if (!rows.isEmpty()) {
+                printRow(head, w);
+                for (String[] r : rows) {
+                    printRow(r, w);
+                }
+            }
+            int total = counts.values().stream().mapToInt(Integer::intValue).sum();
+            StringBuilder sb = new StringBuilder();
+            sb.append(total).append(total == 1 ? " site" : " sites");
+            List<String> parts = new ArrayList<>();
+            for (SiteKind k : SiteKind.values()) {
+                Integer n = counts.get(k);
+                if (n != null) {
+                    parts.add(n + " " + k.label());
+                }
+            }
+            if (!parts.isEmpty()) {
+                sb.append(" (").append(String.join(", ", parts)).append(')');
+            }
+            sb.append(" in ").append(objects).append(objects == 1 ? " object" : " objects");
+            out.println(sb);
+        }
+
+        private void printRow(String[] r, int[] w) {
+            StringBuilder sb = new StringBuilder();
+            for (int c = 0; c < r.length; c++) {
+                boolean right = c == 2 || c == 4;
+                String v = r[c];
+                if (c == r.length - 1) {
+                    sb.append(v);
+                } else if (right) {
+                    sb.append(" ".repeat(w[c] - v.length())).append(v).append("  ");
+                } else {
+                    sb.append(v).append(" ".repeat(w[c] - v.length())).append("  ");
+                }
+            }
+            out.println(sb);
+        }
+    }
+}

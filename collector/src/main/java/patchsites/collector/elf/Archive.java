@@ -1,0 +1,168 @@
+package patchsites.collector.elf;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * Reads {@code ar} archives member by member: GNU/SysV (with the {@code //} long-name table),
+ * BSD ({@code #1/len}), and GNU thin archives, whose members are files named relative to the
+ * archive (kbuild's {@code built-in.a} and {@code vmlinux.a}). Nested archives are walked too.
+ */
+public final class Archive {
+    private static final int HEADER = 60;
+
+    public interface MemberVisitor {
+        /** {@code data} is the member's bytes; {@code name} its path as the archive records it. */
+        void member(String name, Source data) throws IOException;
+    }
+
+    private Archive() {}
+
+    public static boolean isArchive(ByteBuffer start) {
+        return magic(start) != null;
+    }
+
+    private static String magic(ByteBuffer b) {
+        if (b.limit() < 8) {
+            return null;
+        }
+        byte[] m = new byte[8];
+        b.get(0, m);
+        String s = new String(m, StandardCharsets.ISO_8859_1);
+        return s.equals("!<arch>\n") || s.equals("!<thin>\n") ? s : null;
+    }
+
+    /**
+     * Visits every member. {@code archive} is the archive's own bytes; {@code path} locates the
+     * files of a thin archive.
+     */
+    public static void forEachMember(Path path, ByteBuffer archive, MemberVisitor visitor) throws IOException {
+        boolean thin = "!<thin>\n".equals(magic(archive));
+        long size = archive.limit();
+        ByteBuffer longNames = null;
+        long pos = 8;
+        while (pos < size) {
+            if (size - pos < HEADER) {
+                // A trailing newline pad is allowed; anything longer is a cut header.
+                if (size - pos == 1 && archive.get((int) pos) == '\n') {
+                    break;
+                }
+                throw new ElfFormatException("archive member header at " + Source.hex(pos) + " is truncated");
+            }
+            int h = (int) pos;
+            if (archive.get(h + 58) != '`' || archive.get(h + 59) != '\n') {
+                throw new ElfFormatException("archive member header at " + Source.hex(pos) + " is corrupt (bad magic)");
+            }
+            String rawName = field(archive, h, 16);
+            long memberSize = decimal(archive, h + 48, 10, pos);
+            long dataPos = pos + HEADER;
+            boolean special = rawName.equals("/") || rawName.equals("/SYM64/") || rawName.equals("//");
+            // In a thin archive only the symbol and name tables are stored inline.
+            boolean inline = !thin || special;
+            if (inline && memberSize > size - dataPos) {
+                throw new ElfFormatException("archive member " + displayName(rawName) + " at " + Source.hex(pos)
+                        + ": size " + memberSize + " runs past the end of the archive");
+            }
+            if (rawName.equals("//")) {
+                longNames = archive.slice((int) dataPos, (int) memberSize);
+            } else if (!special) {
+                String name;
+                long contentPos = dataPos, contentSize = memberSize;
+                if (rawName.startsWith("#1/")) {
+                    int len = (int) decimal(archive, h + 3, 13, pos);
+                    if (len > memberSize) {
+                        throw new ElfFormatException("archive member at " + Source.hex(pos) + ": BSD name longer than member");
+                    }
+                    byte[] nb = new byte[len];
+                    archive.get((int) dataPos, nb);
+                    name = new String(nb, StandardCharsets.UTF_8).replaceAll("\0+$", "");
+                    contentPos += len;
+                    contentSize -= len;
+                } else if (rawName.startsWith("/")) {
+                    name = longName(longNames, rawName, pos);
+                } else {
+                    name = rawName.endsWith("/") ? rawName.substring(0, rawName.length() - 1) : rawName;
+                }
+                if (thin) {
+                    visitThinMember(path, name, memberSize, visitor);
+                } else {
+                    visitor.member(name, Source.of(archive.slice((int) contentPos, (int) contentSize)));
+                }
+            }
+            if (inline) {
+                pos = dataPos + memberSize;
+                pos += pos & 1; // members are 2-byte aligned
+            } else {
+                pos = dataPos;
+            }
+        }
+    }
+
+    private static void visitThinMember(Path archivePath, String name, long recordedSize, MemberVisitor visitor)
+            throws IOException {
+        Path p = Path.of(name);
+        if (!p.isAbsolute()) {
+            Path dir = archivePath.toAbsolutePath().getParent();
+            p = dir == null ? p : dir.resolve(p);
+        }
+        Source s;
+        try {
+            s = Source.map(p);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ElfFormatException("thin archive member " + name + " is missing (" + p + ")");
+        }
+        if (s.size() != recordedSize) {
+            throw new ElfFormatException("thin archive member " + name + " is " + s.size()
+                    + " bytes but the archive recorded " + recordedSize + " (stale archive?)");
+        }
+        try (s) {
+            visitor.member(name, s);
+        }
+    }
+
+    private static String longName(ByteBuffer table, String raw, long pos) {
+        long off;
+        try {
+            off = Long.parseLong(raw.substring(1).trim());
+        } catch (NumberFormatException e) {
+            throw new ElfFormatException("archive member at " + Source.hex(pos) + ": bad name " + raw);
+        }
+        if (table == null || off < 0 || off >= table.limit()) {
+            throw new ElfFormatException("archive member at " + Source.hex(pos) + ": long name offset " + off
+                    + " outside the name table");
+        }
+        int end = (int) off;
+        while (end < table.limit() && table.get(end) != '\n') {
+            end++;
+        }
+        byte[] nb = new byte[end - (int) off];
+        table.get((int) off, nb);
+        String s = new String(nb, StandardCharsets.UTF_8);
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private static String field(ByteBuffer b, int at, int len) {
+        byte[] f = new byte[len];
+        b.get(at, f);
+        return new String(f, StandardCharsets.ISO_8859_1).stripTrailing();
+    }
+
+    private static long decimal(ByteBuffer b, int at, int len, long pos) {
+        String s = field(b, at, len).trim();
+        try {
+            long v = Long.parseLong(s);
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new ElfFormatException("archive member header at " + Source.hex(pos) + ": bad number '" + s + "'");
+    }
+
+    private static String displayName(String raw) {
+        return raw.isEmpty() ? "(unnamed)" : raw;
+    }
+}

@@ -1,0 +1,318 @@
+package patchsites.collector.elf;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * One ELF object: header and section header table parsed into primitive arrays (no object per
+ * section), section contents handed out as views of the mapping. ELF32/ELF64, both byte orders,
+ * and extended section numbering (e_shnum = 0, e_shstrndx = SHN_XINDEX) are handled here, so no
+ * caller ever sees the difference.
+ */
+public final class ElfFile {
+    public static final int ET_REL = 1, ET_EXEC = 2, ET_DYN = 3;
+
+    public static final int SHT_NULL = 0, SHT_PROGBITS = 1, SHT_SYMTAB = 2, SHT_STRTAB = 3, SHT_RELA = 4,
+            SHT_NOBITS = 8, SHT_REL = 9, SHT_DYNSYM = 11, SHT_GROUP = 17, SHT_SYMTAB_SHNDX = 18;
+    public static final long SHF_WRITE = 0x1, SHF_ALLOC = 0x2, SHF_EXECINSTR = 0x4, SHF_INFO_LINK = 0x40;
+    public static final int SHN_UNDEF = 0, SHN_LORESERVE = 0xff00, SHN_ABS = 0xfff1, SHN_COMMON = 0xfff2,
+            SHN_XINDEX = 0xffff;
+
+    private final Source source;
+    private final ByteOrder order;
+    private final boolean is64;
+    private final int type;
+    private final int machine;
+    private final int flags;
+    private final int shnum;
+    private final int shstrndx;
+
+    // Section header table, one array per field.
+    private final int[] shName, shType, shLink, shInfo;
+    private final long[] shFlags, shAddr, shOffset, shSize, shAddralign, shEntsize;
+
+    private StringTable sectionNames;
+    private final String[] nameCache;
+    private SymbolTable[] symbolTables;
+
+    private ElfFile(Source source) {
+        this.source = source;
+        long fileSize = source.size();
+        if (fileSize < 16) {
+            throw new ElfFormatException("truncated ELF header (" + fileSize + " bytes)");
+        }
+        ByteBuffer ident = source.slice(0, 16);
+        if (ident.getInt(0) != 0x7f454c46) {
+            throw new ElfFormatException("not an ELF object (bad magic)");
+        }
+        int cls = ident.get(4), data = ident.get(5);
+        if (cls != 1 && cls != 2) {
+            throw new ElfFormatException("bad ELF class " + cls);
+        }
+        if (data != 1 && data != 2) {
+            throw new ElfFormatException("bad ELF data encoding " + data);
+        }
+        if (ident.get(6) != 1) {
+            throw new ElfFormatException("unsupported ELF version " + ident.get(6));
+        }
+        is64 = cls == 2;
+        order = data == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
+        int ehsize = is64 ? 64 : 52;
+        if (fileSize < ehsize) {
+            throw new ElfFormatException("truncated ELF header (" + fileSize + " bytes, need " + ehsize + ")");
+        }
+        ByteBuffer eh = source.slice(0, ehsize).order(order);
+        type = eh.getShort(16) & 0xffff;
+        machine = eh.getShort(18) & 0xffff;
+        long shoff = is64 ? eh.getLong(40) : eh.getInt(32) & 0xffffffffL;
+        flags = eh.getInt(is64 ? 48 : 36);
+        int shentsize = eh.getShort(is64 ? 58 : 46) & 0xffff;
+        long count = eh.getShort(is64 ? 60 : 48) & 0xffff;
+        int strndx = eh.getShort(is64 ? 62 : 50) & 0xffff;
+        int want = is64 ? 64 : 40;
+
+        if (shoff == 0) {
+            count = 0;
+        } else {
+            if (shentsize != want) {
+                throw new ElfFormatException("e_shentsize is " + shentsize + ", expected " + want);
+            }
+            if (shoff < 0 || shoff > fileSize - want) {
+                throw new ElfFormatException("section header table at " + Source.hex(shoff) + " is past the end of the file");
+            }
+            // Extended numbering: the real counts live in section header 0.
+            ByteBuffer sh0 = source.slice(shoff, want).order(order);
+            if (count == 0) {
+                count = is64 ? sh0.getLong(32) : sh0.getInt(20) & 0xffffffffL;
+            }
+            if (strndx == SHN_XINDEX) {
+                strndx = sh0.getInt(is64 ? 40 : 24);
+            }
+            if (count > (fileSize - shoff) / want) {
+                throw new ElfFormatException("section header table (" + count + " entries at " + Source.hex(shoff)
+                        + ") runs past the end of the file");
+            }
+        }
+        shnum = (int) count;
+        if (shnum > 0 && (strndx < 0 || strndx >= shnum)) {
+            throw new ElfFormatException("section name table index " + strndx + " out of range (" + shnum + " sections)");
+        }
+        shstrndx = strndx;
+
+        shName = new int[shnum];
+        shType = new int[shnum];
+        shLink = new int[shnum];
+        shInfo = new int[shnum];
+        shFlags = new long[shnum];
+        shAddr = new long[shnum];
+        shOffset = new long[shnum];
+        shSize = new long[shnum];
+        shAddralign = new long[shnum];
+        shEntsize = new long[shnum];
+        nameCache = new String[shnum];
+        if (shnum > 0) {
+            ByteBuffer sh = source.slice(shoff, (long) shnum * want).order(order);
+            for (int i = 0; i < shnum; i++) {
+                int b = i * want;
+                shName[i] = sh.getInt(b);
+                shType[i] = sh.getInt(b + 4);
+                if (is64) {
+                    shFlags[i] = sh.getLong(b + 8);
+                    shAddr[i] = sh.getLong(b + 16);
+                    shOffset[i] = sh.getLong(b + 24);
+                    shSize[i] = sh.getLong(b + 32);
+                    shLink[i] = sh.getInt(b + 40);
+                    shInfo[i] = sh.getInt(b + 44);
+                    shAddralign[i] = sh.getLong(b + 48);
+                    shEntsize[i] = sh.getLong(b + 56);
+                } else {
+                    shFlags[i] = sh.getInt(b + 8) & 0xffffffffL;
+                    shAddr[i] = sh.getInt(b + 12) & 0xffffffffL;
+                    shOffset[i] = sh.getInt(b + 16) & 0xffffffffL;
+                    shSize[i] = sh.getInt(b + 20) & 0xffffffffL;
+                    shLink[i] = sh.getInt(b + 24);
+                    shInfo[i] = sh.getInt(b + 28);
+                    shAddralign[i] = sh.getInt(b + 32) & 0xffffffffL;
+                    shEntsize[i] = sh.getInt(b + 36) & 0xffffffffL;
+                }
+            }
+            for (int i = 1; i < shnum; i++) {
+                validateSection(i, fileSize);
+            }
+            if (shType[shstrndx] != SHT_STRTAB && shstrndx != 0) {
+                throw new ElfFormatException("section name table (section " + shstrndx + ") is not SHT_STRTAB");
+            }
+        }
+    }
+
+    private void validateSection(int i, long fileSize) {
+        int t = shType[i];
+        if (t != SHT_NOBITS && t != SHT_NULL) {
+            long off = shOffset[i], size = shSize[i];
+            if (off < 0 || size < 0 || off > fileSize || size > fileSize - off) {
+                throw new ElfFormatException("section " + i + " data [" + Source.hex(off) + ", +" + Source.hex(size)
+                        + ") lies past the end of the file (" + Source.hex(fileSize) + " bytes)");
+            }
+        }
+        boolean linksSection = t == SHT_SYMTAB || t == SHT_DYNSYM || t == SHT_REL || t == SHT_RELA
+                || t == SHT_SYMTAB_SHNDX || t == SHT_GROUP;
+        if (linksSection && (shLink[i] <= 0 || shLink[i] >= shnum)) {
+            throw new ElfFormatException("section " + i + ": sh_link " + shLink[i] + " out of range (" + shnum + " sections)");
+        }
+        if ((t == SHT_REL || t == SHT_RELA) && (shInfo[i] < 0 || shInfo[i] >= shnum)) {
+            throw new ElfFormatException("section " + i + ": sh_info " + shInfo[i] + " out of range (" + shnum + " sections)");
+        }
+    }
+
+    /** Parses an object held in memory (a mapped file or an archive member). */
+    public static ElfFile parse(Source source) {
+        return new ElfFile(source);
+    }
+
+    public static boolean looksLikeElf(ByteBuffer start) {
+        return start.limit() >= 4 && start.getInt(0) == 0x7f454c46;
+    }
+
+    public boolean is64() {
+        return is64;
+    }
+
+    public ByteOrder order() {
+        return order;
+    }
+
+    public boolean isBigEndian() {
+        return order == ByteOrder.BIG_ENDIAN;
+    }
+
+    public int type() {
+        return type;
+    }
+
+    public int machine() {
+        return machine;
+    }
+
+    public int flags() {
+        return flags;
+    }
+
+    public int sectionCount() {
+        return shnum;
+    }
+
+    public int sectionType(int i) {
+        return shType[i];
+    }
+
+    public long sectionFlags(int i) {
+        return shFlags[i];
+    }
+
+    public boolean isExecutable(int i) {
+        return (shFlags[i] & SHF_EXECINSTR) != 0;
+    }
+
+    public long sectionAddress(int i) {
+        return shAddr[i];
+    }
+
+    public long sectionOffset(int i) {
+        return shOffset[i];
+    }
+
+    public long sectionSize(int i) {
+        return shSize[i];
+    }
+
+    public int sectionLink(int i) {
+        return shLink[i];
+    }
+
+    public int sectionInfo(int i) {
+        return shInfo[i];
+    }
+
+    public long sectionAlign(int i) {
+        return shAddralign[i];
+    }
+
+    public long sectionEntrySize(int i) {
+        return shEntsize[i];
+    }
+
+    public String sectionName(int i) {
+        String n = nameCache[i];
+        if (n == null) {
+            if (sectionNames == null) {
+                sectionNames = shstrndx == 0 ? new StringTable(ByteBuffer.allocate(0), "section names")
+                        : new StringTable(data(shstrndx), "section name table");
+            }
+            n = nameCache[i] = sectionNames.get(shName[i]);
+        }
+        return n;
+    }
+
+    /** Contents of section {@code i}, in the object's byte order. SHT_NOBITS has none. */
+    public ByteBuffer data(int i) {
+        if (i <= 0 || i >= shnum) {
+            throw new ElfFormatException("section index " + i + " out of range (" + shnum + " sections)");
+        }
+        if (shType[i] == SHT_NOBITS) {
+            throw new ElfFormatException("section " + i + " (" + sectionName(i) + ") is SHT_NOBITS and has no contents");
+        }
+        return source.slice(shOffset[i], shSize[i]).order(order);
+    }
+
+    /** The symbol table in section {@code i} (SHT_SYMTAB or SHT_DYNSYM), parsed once. */
+    public SymbolTable symbolTable(int i) {
+        if (symbolTables == null) {
+            symbolTables = new SymbolTable[shnum];
+        }
+        SymbolTable st = symbolTables[i];
+        if (st == null) {
+            if (shType[i] != SHT_SYMTAB && shType[i] != SHT_DYNSYM) {
+                throw new ElfFormatException("section " + i + " (" + sectionName(i) + ") is not a symbol table");
+            }
+            int entsize = is64 ? 24 : 16;
+            checkEntries(i, entsize);
+            StringTable names = new StringTable(data(shLink[i]), "string table of " + sectionName(i));
+            ByteBuffer shndx = null;
+            for (int s = 1; s < shnum; s++) {
+                if (shType[s] == SHT_SYMTAB_SHNDX && shLink[s] == i) {
+                    shndx = data(s);
+                    break;
+                }
+            }
+            int count = (int) (shSize[i] / entsize);
+            if (shndx != null && shndx.limit() < (long) count * 4) {
+                throw new ElfFormatException("SHT_SYMTAB_SHNDX for " + sectionName(i) + " has " + shndx.limit() / 4
+                        + " entries, the symbol table " + count);
+            }
+            st = symbolTables[i] = new SymbolTable(data(i), is64, count, names, shndx, shnum, sectionName(i));
+        }
+        return st;
+    }
+
+    /** The relocations in section {@code i} (SHT_REL or SHT_RELA), read in place. */
+    public Relocations relocations(int i) {
+        boolean rela = shType[i] == SHT_RELA;
+        if (!rela && shType[i] != SHT_REL) {
+            throw new ElfFormatException("section " + i + " (" + sectionName(i) + ") is not a relocation section");
+        }
+        int entsize = (is64 ? 8 : 4) * (rela ? 3 : 2);
+        checkEntries(i, entsize);
+        return new Relocations(data(i), is64, rela, (int) (shSize[i] / entsize));
+    }
+
+    private void checkEntries(int i, int entsize) {
+        if (shEntsize[i] != entsize) {
+            throw new ElfFormatException("section " + sectionName(i) + ": sh_entsize is " + shEntsize[i] + ", expected "
+                    + entsize);
+        }
+        if (shSize[i] % entsize != 0) {
+            throw new ElfFormatException("section " + sectionName(i) + ": size " + shSize[i]
+                    + " is not a multiple of its entry size " + entsize);
+        }
+    }
+}

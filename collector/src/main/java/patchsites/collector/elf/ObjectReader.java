@@ -1,0 +1,55 @@
+package patchsites.collector.elf;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Opens what a user names on the command line: an ELF object or an archive of them.
+ * Archive members are reported with their member name, as binutils prints {@code lib.a(member.o)}.
+ */
+public final class ObjectReader {
+    public interface ObjectVisitor {
+        /** {@code member} is null for a plain object file. */
+        void object(String member, ElfFile elf) throws IOException;
+    }
+
+    /** Thrown for a problem in one archive member; the message is already prefixed by the member. */
+    public static final class MemberException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        public final String member;
+
+        MemberException(String member, ElfFormatException cause) {
+            super(cause.getMessage(), null, false, false);
+            this.member = member;
+        }
+    }
+
+    private ObjectReader() {}
+
+    public static void read(Path path, ObjectVisitor visitor) throws IOException {
+        try (Source src = Source.map(path)) {
+            read(path, src, null, visitor);
+        }
+    }
+
+    private static void read(Path path, Source src, String member, ObjectVisitor visitor) throws IOException {
+        java.nio.ByteBuffer head = src.slice(0, Math.min(8, src.size()));
+        if (Archive.isArchive(head)) {
+            if (src.size() > Integer.MAX_VALUE) {
+                throw new ElfFormatException("archives larger than 2 GiB are not supported");
+            }
+            Archive.forEachMember(path, src.slice(0, src.size()), (name, data) -> {
+                String full = member == null ? name : member + "/" + name;
+                try {
+                    read(path, data, full, visitor);
+                } catch (ElfFormatException e) {
+                    throw new MemberException(full, e);
+                }
+            });
+        } else if (ElfFile.looksLikeElf(head)) {
+            visitor.object(member, ElfFile.parse(src));
+        } else {
+            throw new ElfFormatException(src.size() == 0 ? "empty file" : "file format not recognized (neither ELF nor ar archive)");
+        }
+    }
+}

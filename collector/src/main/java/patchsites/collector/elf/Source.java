@@ -1,0 +1,103 @@
+package patchsites.collector.elf;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Where an object's bytes come from. Files up to 2 GiB are mapped once and sliced; larger ones
+ * (an allyesconfig {@code vmlinux.o} with debug info) are mapped section by section, because one
+ * {@link ByteBuffer} cannot address more than 2 GiB.
+ */
+public abstract class Source implements Closeable {
+    /** Total size in bytes. */
+    public abstract long size();
+
+    /** A big-endian view of {@code [offset, offset+length)}, independent of other views. */
+    public abstract ByteBuffer slice(long offset, long length);
+
+    @Override
+    public void close() throws IOException {}
+
+    public static Source of(ByteBuffer bytes) {
+        return new Buffered(bytes);
+    }
+
+    /** Maps a file read-only. The mapping stays valid after the file is closed. */
+    public static Source map(Path path) throws IOException {
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        long size = ch.size();
+        if (size <= Integer.MAX_VALUE) {
+            try (ch) {
+                return new Buffered(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
+            }
+        }
+        return new Windowed(ch, size);
+    }
+
+    static void checkRange(long offset, long length, long size) {
+        if (offset < 0 || length < 0 || offset > size || length > size - offset) {
+            throw new ElfFormatException("range [" + hex(offset) + ", +" + hex(length) + ") lies outside the file ("
+                    + hex(size) + " bytes)");
+        }
+    }
+
+    public static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+
+    private static final class Buffered extends Source {
+        private final ByteBuffer bytes;
+
+        Buffered(ByteBuffer bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public long size() {
+            return bytes.capacity();
+        }
+
+        @Override
+        public ByteBuffer slice(long offset, long length) {
+            checkRange(offset, length, bytes.capacity());
+            return bytes.slice((int) offset, (int) length);
+        }
+    }
+
+    private static final class Windowed extends Source {
+        private final FileChannel channel;
+        private final long size;
+
+        Windowed(FileChannel channel, long size) {
+            this.channel = channel;
+            this.size = size;
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public ByteBuffer slice(long offset, long length) {
+            checkRange(offset, length, size);
+            if (length > Integer.MAX_VALUE) {
+                throw new ElfFormatException("a single section of " + hex(length) + " bytes is larger than 2 GiB");
+            }
+            try {
+                return channel.map(FileChannel.MapMode.READ_ONLY, offset, length);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package patchsites.collector.scan;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which symbols are targets: exact names or shell globs ({@code *}, {@code ?}, {@code [a-z]},
+ * {@code [!x]}). Matching runs on the string table's bytes so that the hundreds of thousands of
+ * symbols of a {@code vmlinux.o} are checked without decoding a single name.
+ */
+public final class TargetMatcher {
+    private final byte[][] patterns;
+    /** Bytes every match starts with (the pattern's literal prefix), per pattern. */
+    private final int[] literalPrefix;
+    private final List<String> sources;
+
+    private TargetMatcher(List<String> globs) {
+        this.sources = List.copyOf(globs);
+        patterns = new byte[globs.size()][];
+        literalPrefix = new int[globs.size()];
+        for (int i = 0; i < patterns.length; i++) {
+            byte[] p = globs.get(i).getBytes(StandardCharsets.UTF_8);
+            patterns[i] = p;
+            int n = 0;
+            while (n < p.length && p[n] != '*' && p[n] != '?' && p[n] != '[' && p[n] != '\\') {
+                n++;
+            }
+            literalPrefix[i] = n;
+        }
+    }
+
+    public static TargetMatcher of(List<String> globs) {
+        for (String g : globs) {
+            if (g.isEmpty()) {
+                throw new IllegalArgumentException("empty target pattern");
+            }
+        }
+        return new TargetMatcher(globs);
+    }
+
+    /** Reads one pattern per line; blank lines and {@code #} comments are ignored. */
+    public static List<String> readFile(Path file) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String s = line.strip();
+            if (!s.isEmpty() && !s.startsWith("#")) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    public List<String> patterns() {
+        return sources;
+    }
+
+    public boolean isEmpty() {
+        return patterns.length == 0;
+    }
+
+    public boolean matches(String name) {
+        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        return matches(ByteBuffer.wrap(b), 0, b.length);
+    }
+
+    /** Does the name at {@code [off, off+len)} of {@code bytes} match any pattern? */
+    public boolean matches(ByteBuffer bytes, int off, int len) {
+        for (int i = 0; i < patterns.length; i++) {
+            byte[] p = patterns[i];
+            int lit = literalPrefix[i];
+            if (lit > len) {
+                continue;
+            }
+            boolean prefixOk = true;
+            for (int k = 0; k < lit; k++) {
+                if (bytes.get(off + k) != p[k]) {
+                    prefixOk = false;
+                    break;
+                }
+            }
+            if (prefixOk && (lit == p.length ? len == lit : glob(p, lit, bytes, off + lit, off + len))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Iterative glob match with single-star backtracking (linear for the patterns people write). */
+    private static boolean glob(byte[] p, int pi, ByteBuffer s, int si, int end) {
+        int starP = -1, starS = -1;
+        while (si < end) {
+            if (pi < p.length) {
+                byte c = p[pi];
+                if (c == '*') {
+                    starP = ++pi;
+                    starS = si;
+                    continue;
+                }
+                int next = single(p, pi, s.get(si));
+                if (next > 0) {
+                    pi = next;
+                    si++;
+                    continue;
+                }
+            }
+            if (starP < 0) {
+                return false;
+            }
+            pi = starP;
+            si = ++starS;
+        }
+        while (pi < p.length && p[pi] == '*') {
+            pi++;
+        }
+        return pi == p.length;
+    }
+
+    /**
+     * Matches one pattern element at {@code pi} against {@code ch}: returns the index after the
+     * element, or -1 on mismatch.
+     */
+    private static int single(byte[] p, int pi, byte ch) {
+        byte c = p[pi];
+        if (c == '?') {
+            return pi + 1;
+        }
+        if (c == '\\' && pi + 1 < p.length) {
+            return p[pi + 1] == ch ? pi + 2 : -1;
+        }
+        if (c == '[') {
+            int i = pi + 1;
+            boolean negate = i < p.length && (p[i] == '!' || p[i] == '^');
+            if (negate) {
+                i++;
+            }
+            boolean hit = false;
+            int first = i;
+            while (i < p.length && (p[i] != ']' || i == first)) {
+                int lo = p[i] & 0xff, hi = lo;
+                if (i + 2 < p.length && p[i + 1] == '-' && p[i + 2] != ']') {
+                    hi = p[i + 2] & 0xff;
+                    i += 3;
+                } else {
+                    i++;
+                }
+                int v = ch & 0xff;
+                if (v >= lo && v <= hi) {
+                    hit = true;
+                }
+            }
+            if (i >= p.length) {
+                return c == ch ? pi + 1 : -1; // unterminated class: a literal '['
+            }
+            return hit != negate ? i + 1 : -1;
+        }
+        return c == ch ? pi + 1 : -1;
+    }
+}

@@ -1,0 +1,28 @@
+package patchsites.model;
+
+/** What a patchable site does with its target. Names are the CLI/JSON spelling. */
+public enum SiteKind {
+    /** A call that returns here (x86 {@code E8}, arm64 {@code BL}, ...). */
+    CALL("call"),
+    /** An unconditional jump to the target from inside a function: a sibling call (x86 {@code E9}). */
+    TAIL("tail"),
+    /** A conditional jump to the target: a conditional sibling call (x86 {@code 0F 8x}). */
+    COND_TAIL("cond-tail"),
+    /** Any other reference to the target (an address load, a data pointer): never patched. */
+    REF("ref");
+
+    private final String label;
+
+    SiteKind(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    /** True for kinds the kernel flags with STATIC_CALL_SITE_TAIL. */
+    public boolean isTail() {
+        return this == TAIL || this == COND_TAIL;
+    }
+}
