@@ -16,9 +16,10 @@ public interface Arch {
      * Decodes the instruction whose relocated field is at {@code field} in {@code text} (an
      * executable section). Returns false when the relocation is not the target of a direct
      * call/jump (an address load, a data word, an indirect call through the GOT, ...).
-     * Must not read outside {@code text}.
+     * Must not read outside {@code text}. {@code boundary} is consulted only when the bytes are
+     * ambiguous without decoding from an earlier instruction.
      */
-    boolean decodeBranch(ByteBuffer text, long field, int relocType, DecodedBranch out);
+    boolean decodeBranch(ByteBuffer text, long field, int relocType, InstructionBoundary boundary, DecodedBranch out);
 
     /**
      * For a relocation that is not a branch: what to add to symbol + addend to get the address

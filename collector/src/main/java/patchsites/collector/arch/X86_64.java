@@ -21,15 +21,17 @@ public final class X86_64 implements Arch {
     }
 
     @Override
-    public boolean decodeBranch(ByteBuffer text, long field, int relocType, DecodedBranch out) {
+    public boolean decodeBranch(ByteBuffer text, long field, int relocType, InstructionBoundary boundary,
+            DecodedBranch out) {
         if (relocType != R_X86_64_PC32 && relocType != R_X86_64_PLT32) {
             return false;
         }
-        return decodeRel32(text, field, out);
+        return decodeRel32(text, field, boundary, true, out);
     }
 
     /** Shared with i386, whose branch forms are byte-for-byte the same. */
-    static boolean decodeRel32(ByteBuffer text, long field, DecodedBranch out) {
+    static boolean decodeRel32(ByteBuffer text, long field, InstructionBoundary boundary, boolean mode64,
+            DecodedBranch out) {
         int size = text.limit();
         if (field < 1 || field > size - 4) {
             return false;
@@ -50,18 +52,45 @@ public final class X86_64 implements Arch {
             return false;
         }
         // A segment-override prefix on a branch is padding or a hint (gcc -mindirect-branch-cs-prefix
-        // puts CS on retpoline thunk calls); objtool's site is the first prefix byte.
-        while (start > 0) {
-            int p = text.get(start - 1) & 0xff;
-            if (p != CS_PREFIX && p != DS_PREFIX) {
-                break;
-            }
-            start--;
+        // puts CS on r8-r15 thunk calls); objtool's site is the first prefix byte. The byte before
+        // the opcode may as well end the previous instruction (je .+0x2e), so decode forward.
+        if (start > 0 && isSegmentPrefix(text.get(start - 1))) {
+            start = startByDecoding(text, start, boundary.atOrBefore(start - 1), mode64);
         }
         out.start = start;
         out.length = f + 4 - start;
         out.targetBias = 4;
         return true;
+    }
+
+    private static boolean isSegmentPrefix(byte b) {
+        int p = b & 0xff;
+        return p == CS_PREFIX || p == DS_PREFIX;
+    }
+
+    /**
+     * Walks instructions from {@code from} to find the one that covers {@code opcode}; returns its
+     * start when it is the opcode behind prefixes only, else {@code opcode} itself (the decode
+     * lost sync, e.g. on data in code: trust the opcode, as the relocation sits right after it).
+     */
+    private static int startByDecoding(ByteBuffer text, int opcode, long from, boolean mode64) {
+        long p = Math.max(0, from);
+        while (p < opcode) {
+            int len = X86Length.length(text, (int) p, mode64);
+            if (len <= 0) {
+                return opcode;
+            }
+            if (p + len > opcode) {
+                for (long q = p; q < opcode; q++) {
+                    if (!isSegmentPrefix(text.get((int) q))) {
+                        return opcode;
+                    }
+                }
+                return (int) p;
+            }
+            p += len;
+        }
+        return opcode;
     }
 
     @Override

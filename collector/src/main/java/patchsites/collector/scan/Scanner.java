@@ -7,6 +7,7 @@ import java.util.List;
 import patchsites.collector.arch.Arch;
 import patchsites.collector.arch.Arches;
 import patchsites.collector.arch.DecodedBranch;
+import patchsites.collector.arch.InstructionBoundary;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.Relocations;
@@ -47,7 +48,7 @@ public final class Scanner {
     }
 
     /** State of one scan of one object. */
-    private final class Pass {
+    private final class Pass implements InstructionBoundary {
         private final ElfFile elf;
         private final Arch arch;
         private final List<String> warnings;
@@ -55,6 +56,8 @@ public final class Scanner {
         private final DecodedBranch branch = new DecodedBranch();
         private final TargetIndex[] targets;
         private final FunctionIndex[] functions;
+        /** The relocation section being walked: its symbol table and the section it patches. */
+        private int currentSymtab, currentSection;
 
         Pass(ElfFile elf, Arch arch, List<String> warnings, List<CallSite> sites) {
             this.elf = elf;
@@ -92,6 +95,8 @@ public final class Scanner {
         }
 
         private void scanRelocations(int relSection, int target, boolean exec, int symtab) {
+            currentSymtab = symtab;
+            currentSection = target;
             SymbolTable symbols = elf.symbolTable(symtab);
             TargetIndex index = targets[symtab];
             if (index == null) {
@@ -134,7 +139,7 @@ public final class Scanner {
                         + " is outside " + elf.sectionName(target) + " (" + Source.hex(text.limit()) + " bytes)");
             }
             long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(text, field, type);
-            boolean isBranch = exec && arch.decodeBranch(text, field, type, branch);
+            boolean isBranch = exec && arch.decodeBranch(text, field, type, this, branch);
             int targetSym;
             if (kind == TargetIndex.NAMED) {
                 if (isBranch && addend + branch.targetBias != 0) {
@@ -157,12 +162,25 @@ public final class Scanner {
             }
         }
 
-        private void add(int sec, long offset, int length, long field, SiteKind kind, int symtab, int targetSym) {
-            SymbolTable symbols = elf.symbolTable(symtab);
+        /** Start of the function around {@code offset}, else the section start: a known instruction boundary. */
+        @Override
+        public long atOrBefore(long offset) {
+            FunctionIndex fi = functionIndex(currentSymtab);
+            int row = fi.containing(currentSection, offset);
+            return row < 0 ? 0 : fi.start(row);
+        }
+
+        private FunctionIndex functionIndex(int symtab) {
             FunctionIndex fi = functions[symtab];
             if (fi == null) {
-                fi = functions[symtab] = new FunctionIndex(elf, symbols, arch);
+                fi = functions[symtab] = new FunctionIndex(elf, elf.symbolTable(symtab), arch);
             }
+            return fi;
+        }
+
+        private void add(int sec, long offset, int length, long field, SiteKind kind, int symtab, int targetSym) {
+            SymbolTable symbols = elf.symbolTable(symtab);
+            FunctionIndex fi = functionIndex(symtab);
             int row = fi.containing(sec, offset);
             sites.add(new CallSite(sec, elf.sectionName(sec), offset, length, field, kind, symbols.name(targetSym),
                     row < 0 ? null : fi.name(row), row < 0 ? 0 : offset - fi.start(row)));

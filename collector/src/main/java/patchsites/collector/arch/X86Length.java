@@ -1,0 +1,280 @@
+package patchsites.collector.arch;
+
+import java.nio.ByteBuffer;
+
+/**
+ * x86 instruction length decoder: prefixes, REX, VEX/EVEX/XOP, the one-, two- and three-byte
+ * opcode maps, ModRM/SIB/displacement and immediates. It exists for one question the bytes
+ * alone cannot answer: is the 0x2e before an {@code E8} a CS prefix (gcc's
+ * {@code -mindirect-branch-cs-prefix} on r8-r15 thunk calls) or the last byte of the previous
+ * instruction ({@code je .+0x2e})? Decoding forward from a known instruction boundary, as objtool
+ * does, answers it.
+ */
+final class X86Length {
+    private X86Length() {}
+
+    // One-byte map: bit 0 = has ModRM; bits 1-3 = immediate kind.
+    private static final int M = 1;
+    private static final int I8 = 1 << 1, IZ = 2 << 1, I16 = 3 << 1, I16_8 = 4 << 1, MOFFS = 5 << 1, IV = 6 << 1,
+            GRP3 = 7 << 1;
+    private static final byte[] ONE = new byte[256];
+    private static final byte[] TWO = new byte[256];
+
+    static {
+        for (int op = 0; op < 0x40; op++) {
+            int low = op & 7;
+            if (low < 4) {
+                ONE[op] = M;
+            } else if (low == 4) {
+                ONE[op] = (byte) I8;
+            } else if (low == 5) {
+                ONE[op] = (byte) IZ;
+            }
+        }
+        ONE[0x63] = M;
+        ONE[0x68] = (byte) IZ;
+        ONE[0x69] = (byte) (M | IZ);
+        ONE[0x6a] = (byte) I8;
+        ONE[0x6b] = (byte) (M | I8);
+        for (int op = 0x70; op < 0x80; op++) {
+            ONE[op] = (byte) I8;
+        }
+        ONE[0x80] = (byte) (M | I8);
+        ONE[0x81] = (byte) (M | IZ);
+        ONE[0x82] = (byte) (M | I8);
+        ONE[0x83] = (byte) (M | I8);
+        for (int op = 0x84; op < 0x90; op++) {
+            ONE[op] = M;
+        }
+        for (int op = 0xa0; op < 0xa4; op++) {
+            ONE[op] = (byte) MOFFS;
+        }
+        ONE[0xa8] = (byte) I8;
+        ONE[0xa9] = (byte) IZ;
+        for (int op = 0xb0; op < 0xb8; op++) {
+            ONE[op] = (byte) I8;
+        }
+        for (int op = 0xb8; op < 0xc0; op++) {
+            ONE[op] = (byte) IV;
+        }
+        ONE[0xc0] = (byte) (M | I8);
+        ONE[0xc1] = (byte) (M | I8);
+        ONE[0xc2] = (byte) I16;
+        ONE[0xc6] = (byte) (M | I8);
+        ONE[0xc7] = (byte) (M | IZ);
+        ONE[0xc8] = (byte) I16_8;
+        ONE[0xca] = (byte) I16;
+        ONE[0xcd] = (byte) I8;
+        for (int op = 0xd0; op < 0xd4; op++) {
+            ONE[op] = M;
+        }
+        ONE[0xd4] = (byte) I8;
+        ONE[0xd5] = (byte) I8;
+        for (int op = 0xd8; op < 0xe0; op++) {
+            ONE[op] = M;
+        }
+        for (int op = 0xe0; op < 0xe8; op++) {
+            ONE[op] = (byte) I8;
+        }
+        ONE[0xe8] = (byte) IZ;
+        ONE[0xe9] = (byte) IZ;
+        ONE[0xeb] = (byte) I8;
+        ONE[0xf6] = (byte) (M | GRP3);
+        ONE[0xf7] = (byte) (M | GRP3);
+        ONE[0xfe] = M;
+        ONE[0xff] = M;
+
+        for (int op = 0; op < 256; op++) {
+            TWO[op] = M;
+        }
+        int[] none = {0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0e, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36,
+            0x37, 0x77, 0xa0, 0xa1, 0xa2, 0xa8, 0xa9, 0xaa};
+        for (int op : none) {
+            TWO[op] = 0;
+        }
+        for (int op = 0xc8; op < 0xd0; op++) {
+            TWO[op] = 0;
+        }
+        for (int op = 0x80; op < 0x90; op++) {
+            TWO[op] = (byte) IZ;
+        }
+        int[] modrmImm8 = {0x0f, 0x70, 0x71, 0x72, 0x73, 0xa4, 0xac, 0xba, 0xc2, 0xc4, 0xc5, 0xc6};
+        for (int op : modrmImm8) {
+            TWO[op] = (byte) (M | I8);
+        }
+    }
+
+    /**
+     * Length of the instruction at {@code pos}, or -1 if it cannot be decoded (truncated or an
+     * opcode that is invalid in the mode).
+     */
+    static int length(ByteBuffer b, int pos, boolean mode64) {
+        int end = b.limit();
+        int p = pos;
+        boolean opsize16 = false, addr32 = false, rexW = false;
+        // Legacy prefixes (at most 14 to stay within the 15-byte limit).
+        while (p < end && p - pos < 14) {
+            int c = b.get(p) & 0xff;
+            if (c == 0x66) {
+                opsize16 = true;
+            } else if (c == 0x67) {
+                addr32 = true;
+            } else if (c != 0xf0 && c != 0xf2 && c != 0xf3 && c != 0x2e && c != 0x36 && c != 0x3e && c != 0x26
+                    && c != 0x64 && c != 0x65) {
+                break;
+            }
+            p++;
+        }
+        if (mode64 && p < end && ((b.get(p) & 0xf0) == 0x40)) {
+            rexW = (b.get(p) & 0x08) != 0;
+            p++;
+        }
+        if (p >= end) {
+            return -1;
+        }
+        int op = b.get(p++) & 0xff;
+        int flags;
+        // VEX (C4/C5), EVEX (62) and XOP (8F with map >= 8) carry their own opcode map.
+        boolean vex2 = op == 0xc5, vex3 = op == 0xc4, evex = op == 0x62;
+        if (!mode64 && (vex2 || vex3 || evex)) {
+            // In 32-bit mode these are LES/LDS/BOUND unless ModRM.mod == 3.
+            if (p >= end || (b.get(p) & 0xc0) != 0xc0) {
+                vex2 = vex3 = evex = false;
+            }
+        }
+        boolean xop = op == 0x8f && p < end && (b.get(p) & 0x1f) >= 8;
+        if (vex2 || vex3 || evex || xop) {
+            int map;
+            if (vex2) {
+                map = 1;
+                p += 1;
+            } else if (evex) {
+                if (p + 3 > end) {
+                    return -1;
+                }
+                map = b.get(p) & 0x07;
+                p += 3;
+            } else {
+                if (p + 2 > end) {
+                    return -1;
+                }
+                map = b.get(p) & 0x1f;
+                p += 2;
+            }
+            if (p >= end) {
+                return -1;
+            }
+            int vop = b.get(p++) & 0xff;
+            if (map == 1 && vop == 0x77 && !evex) {
+                return p - pos; // vzeroupper / vzeroall: no ModRM
+            }
+            boolean imm8;
+            if (xop) {
+                imm8 = map == 8 || (map == 0xa);
+                if (map == 0xa) {
+                    p = modrm(b, p, end, false);
+                    return p < 0 || p + 4 > end ? -1 : p + 4 - pos; // XOP map A: imm32
+                }
+            } else {
+                imm8 = map == 3 || (map == 1 && ((vop >= 0x70 && vop <= 0x73) || vop == 0xc2 || (vop >= 0xc4 && vop <= 0xc6)));
+            }
+            p = modrm(b, p, end, false);
+            if (p < 0) {
+                return -1;
+            }
+            p += imm8 ? 1 : 0;
+            return p > end ? -1 : p - pos;
+        }
+        if (op == 0x0f) {
+            if (p >= end) {
+                return -1;
+            }
+            int op2 = b.get(p++) & 0xff;
+            if (op2 == 0x38 || op2 == 0x3a) {
+                if (p >= end) {
+                    return -1;
+                }
+                p++; // third opcode byte
+                p = modrm(b, p, end, addr32 && !mode64);
+                if (p < 0) {
+                    return -1;
+                }
+                p += op2 == 0x3a ? 1 : 0;
+                return p > end ? -1 : p - pos;
+            }
+            flags = TWO[op2];
+        } else {
+            if (mode64 && isInvalid64(op)) {
+                return -1;
+            }
+            flags = ONE[op];
+        }
+        int modrmAt = p;
+        if ((flags & M) != 0) {
+            p = modrm(b, p, end, addr32 && !mode64);
+            if (p < 0) {
+                return -1;
+            }
+        }
+        int z = opsize16 ? 2 : 4;
+        switch (flags & ~M) {
+            case 0: break;
+            case I8: p += 1; break;
+            case IZ: p += (op == 0xe8 || op == 0xe9 || op == 0x0f) && mode64 ? 4 : z; break;
+            case I16: p += 2; break;
+            case I16_8: p += 3; break;
+            case MOFFS: p += mode64 ? (addr32 ? 4 : 8) : (addr32 ? 2 : 4); break;
+            case IV: p += rexW ? 8 : z; break;
+            case GRP3: {
+                int reg = (b.get(modrmAt) >> 3) & 7;
+                if (reg < 2) {
+                    p += op == 0xf6 ? 1 : z;
+                }
+                break;
+            }
+            default: return -1;
+        }
+        return p > end ? -1 : p - pos;
+    }
+
+    private static boolean isInvalid64(int op) {
+        switch (op) {
+            case 0x06: case 0x07: case 0x0e: case 0x16: case 0x17: case 0x1e: case 0x1f: case 0x27: case 0x2f:
+            case 0x37: case 0x3f: case 0x60: case 0x61: case 0x82: case 0x9a: case 0xc4: case 0xc5: case 0xd4:
+            case 0xd5: case 0xd6: case 0xea:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /** Skips ModRM, SIB and displacement; returns the position after them, or -1. */
+    private static int modrm(ByteBuffer b, int p, int end, boolean addr16) {
+        if (p >= end) {
+            return -1;
+        }
+        int m = b.get(p++) & 0xff;
+        int mod = m >>> 6, rm = m & 7;
+        if (mod == 3) {
+            return p;
+        }
+        if (addr16) {
+            if (mod == 0 && rm == 6) {
+                return p + 2;
+            }
+            return p + (mod == 1 ? 1 : mod == 2 ? 2 : 0);
+        }
+        if (rm == 4) {
+            if (p >= end) {
+                return -1;
+            }
+            int sib = b.get(p++) & 0xff;
+            if (mod == 0 && (sib & 7) == 5) {
+                return p + 4;
+            }
+        } else if (mod == 0 && rm == 5) {
+            return p + 4;
+        }
+        return p + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+    }
+}
