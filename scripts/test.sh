@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The project's test command (README, .ci/run): installs what is missing, fetches the kernel
+# module corpus the conformance suites compare against (cached), then builds and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+export PATCHSITES_CORPUS="${PATCHSITES_CORPUS:-$HOME/.cache/patchsites/corpus}"
+bash scripts/fetch-corpus.sh "$PATCHSITES_CORPUS" >/dev/null
+# The corpus is there now: a test that cannot find it must fail, not skip.
+export PATCHSITES_REQUIRE_CORPUS=true
+mvn -B -ntp verify
