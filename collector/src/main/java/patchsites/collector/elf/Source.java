@@ -3,6 +3,7 @@ package patchsites.collector.elf;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -32,7 +33,7 @@ public abstract class Source implements Closeable {
         long size = ch.size();
         if (size <= Integer.MAX_VALUE) {
             try (ch) {
-                return new Buffered(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
+                return new Mapped(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
             }
         }
         return new Windowed(ch, size);
@@ -49,7 +50,7 @@ public abstract class Source implements Closeable {
         return "0x" + Long.toHexString(v);
     }
 
-    private static final class Buffered extends Source {
+    private static class Buffered extends Source {
         private final ByteBuffer bytes;
 
         Buffered(ByteBuffer bytes) {
@@ -65,6 +66,28 @@ public abstract class Source implements Closeable {
         public ByteBuffer slice(long offset, long length) {
             checkRange(offset, length, bytes.capacity());
             return bytes.slice((int) offset, (int) length);
+        }
+    }
+
+    /**
+     * A whole-file mapping that is unmapped on close instead of whenever the collector gets to it:
+     * a run over thousands of modules would otherwise keep every touched page resident.
+     * Callers must not keep views past close (sites hold only strings and numbers).
+     */
+    private static final class Mapped extends Buffered {
+        private MappedByteBuffer mapping;
+
+        Mapped(MappedByteBuffer mapping) {
+            super(mapping);
+            this.mapping = mapping;
+        }
+
+        @Override
+        public void close() {
+            if (mapping != null) {
+                Unmapper.unmap(mapping);
+                mapping = null;
+            }
         }
     }
 
