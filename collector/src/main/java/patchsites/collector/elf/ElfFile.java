@@ -156,7 +156,9 @@ public final class ElfFile {
         }
         boolean linksSection = t == SHT_SYMTAB || t == SHT_DYNSYM || t == SHT_REL || t == SHT_RELA
                 || t == SHT_SYMTAB_SHNDX || t == SHT_GROUP;
-        if (linksSection && (shLink[i] <= 0 || shLink[i] >= shnum)) {
+        // Dynamic relocations of a linked program may have no symbol table (sh_link 0, as Go's linker writes).
+        boolean unlinkedDynamic = (t == SHT_REL || t == SHT_RELA) && shLink[i] == 0 && shInfo[i] == 0;
+        if (linksSection && !unlinkedDynamic && (shLink[i] <= 0 || shLink[i] >= shnum)) {
             throw new ElfFormatException("section " + i + ": sh_link " + shLink[i] + " out of range (" + shnum + " sections)");
         }
         if ((t == SHT_REL || t == SHT_RELA) && (shInfo[i] < 0 || shInfo[i] >= shnum)) {
@@ -239,6 +241,16 @@ public final class ElfFile {
 
     public long sectionEntrySize(int i) {
         return shEntsize[i];
+    }
+
+    /** sh_name: the offset of section {@code i}'s name in the section name table. */
+    public int nameOffset(int i) {
+        return shName[i];
+    }
+
+    /** The ELF header's bytes (52 or 64), in the object's byte order. */
+    public ByteBuffer header() {
+        return source.slice(0, is64 ? 64 : 52).order(order);
     }
 
     public String sectionName(int i) {
