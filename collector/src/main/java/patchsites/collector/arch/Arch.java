@@ -47,6 +47,15 @@ public interface Arch {
         return false;
     }
 
+    /** Whether the ABI's relocatable objects carry explicit addends (SHT_RELA) or not (SHT_REL). */
+    boolean usesRela();
+
+    /** Relocation type for a table field holding {@code S + A - P} in 32 bits (site and key fields). */
+    int tablePcRel32Type();
+
+    /** Relocation type for a pointer-sized table field holding {@code S + A} (the {@code abs} layout). */
+    int tableAbsoluteType();
+
     /** A readable relocation type name for diagnostics. */
     String relocationName(int type);
 }

@@ -108,6 +108,21 @@ public final class X86_64 implements Arch {
     }
 
     @Override
+    public boolean usesRela() {
+        return true;
+    }
+
+    @Override
+    public int tablePcRel32Type() {
+        return R_X86_64_PC32;
+    }
+
+    @Override
+    public int tableAbsoluteType() {
+        return R_X86_64_64;
+    }
+
+    @Override
     public boolean isTemplateSection(String name) {
         return name.equals(".altinstr_replacement");
     }

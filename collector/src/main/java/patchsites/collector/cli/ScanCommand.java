@@ -21,6 +21,7 @@ import patchsites.collector.scan.Scanner;
 import patchsites.collector.scan.TargetMatcher;
 import patchsites.model.SiteKind;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -41,13 +42,8 @@ final class ScanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--target", paramLabel = "GLOB",
-            description = "Target symbol: an exact name or a glob (__SCT__*, __x86_indirect_thunk_*). Repeatable.")
-    List<String> targets = new ArrayList<>();
-
-    @Option(names = "--targets-file", paramLabel = "FILE",
-            description = "File with one target name or glob per line (# starts a comment).")
-    Path targetsFile;
+    @Mixin
+    TargetOptions targetOptions;
 
     @Option(names = "--include-refs", description = "Also list relocations that reference a target without branching to it (kind ref).")
     boolean includeRefs;
@@ -62,20 +58,11 @@ final class ScanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Diagnostics diag = new Diagnostics(spec.commandLine().getErr());
-        List<String> globs = new ArrayList<>(targets);
-        if (targetsFile != null) {
-            try {
-                globs.addAll(TargetMatcher.readFile(targetsFile));
-            } catch (IOException e) {
-                diag.error(targetsFile.toString(), Diagnostics.describe(e));
-                return 2;
-            }
-        }
-        if (globs.isEmpty()) {
-            diag.error("scan", "no targets: give --target or --targets-file");
+        TargetMatcher matcher = targetOptions.matcher(diag);
+        if (matcher == null) {
             return 2;
         }
-        Scanner scanner = new Scanner(TargetMatcher.of(globs), includeRefs);
+        Scanner scanner = new Scanner(matcher, includeRefs);
 
         int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), files.size()));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {

@@ -1,0 +1,151 @@
+package patchsites.collector.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import patchsites.collector.elf.Archive;
+import patchsites.collector.elf.ElfFile;
+import patchsites.collector.elf.ElfFormatException;
+import patchsites.collector.elf.Source;
+import patchsites.collector.emit.AtomicFile;
+import patchsites.collector.emit.ObjectRewriter;
+import patchsites.collector.emit.TableEmitter;
+import patchsites.collector.emit.TableLayout;
+import patchsites.collector.scan.ScanResult;
+import patchsites.collector.scan.Scanner;
+import patchsites.collector.scan.TargetMatcher;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "emit",
+        mixinStandardHelpOptions = true,
+        description = "Write the call-site table of the matching sites into a relocatable object,%n"
+                + "replacing a table of the same name if there is one.",
+        footer = {"",
+                "Layouts:",
+                "  site-key  s32 site, s32 key|tail (struct static_call_site, .static_call_sites)",
+                "  site      s32 site (.retpoline_sites, .return_sites)",
+                "  abs       pointer-sized absolute address (__mcount_loc)",
+                "",
+                "Examples:",
+                "  patchsites emit --target='__SCT__*' --section=.static_call_sites --layout=site-key \\",
+                "      --key-prefix=__SCT__=__SCK__ --in-place vmlinux.o",
+                "  patchsites emit --target=__fentry__ --section=__mcount_loc --layout=abs -o out.o in.o",
+                "",
+                "The object is written to a temporary file that is renamed into place: on any error",
+                "the original is untouched. Exit status: 0 ok, 2 bad input or usage."})
+final class EmitCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    TargetOptions targetOptions;
+
+    @Option(names = "--section", required = true, paramLabel = "NAME", description = "Name of the table section.")
+    String section;
+
+    @Option(names = "--layout", required = true, paramLabel = "LAYOUT", description = "site-key, site or abs.")
+    String layout;
+
+    @Option(names = "--key-prefix", paramLabel = "FROM=TO",
+            description = "site-key: the key symbol is the target with prefix FROM replaced by TO (__SCT__=__SCK__).")
+    String keyPrefix;
+
+    @Option(names = "--key-fallback", paramLabel = "target|error", defaultValue = "target",
+            description = "site-key: when the key symbol is not in the object, use the target itself (default,"
+                    + " as objtool does for modules) or fail.")
+    String keyFallback;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Destination destination;
+
+    static final class Destination {
+        @Option(names = "--in-place", required = true, description = "Rewrite FILE.")
+        boolean inPlace;
+
+        @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Write the result to OUT.")
+        Path output;
+    }
+
+    @Option(names = {"-v", "--verbose"}, description = "Say what was written.")
+    boolean verbose;
+
+    @Parameters(paramLabel = "FILE", arity = "1", description = "A relocatable ELF object (.o, .ko, ld -r output).")
+    Path file;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Diagnostics diag = new Diagnostics(spec.commandLine().getErr());
+        TargetMatcher matcher = targetOptions.matcher(diag);
+        if (matcher == null) {
+            return 2;
+        }
+        TableLayout tableLayout;
+        TableEmitter.KeyRule keys;
+        try {
+            tableLayout = TableLayout.parse(layout);
+            keys = keyRule();
+        } catch (IllegalArgumentException e) {
+            diag.error("patchsites", e.getMessage());
+            return 2;
+        }
+        Path target = destination.inPlace ? file : destination.output;
+        String where = file.toString();
+        try (Source src = Source.map(file)) {
+            ByteBuffer head = src.slice(0, Math.min(8, src.size()));
+            if (Archive.isArchive(head)) {
+                throw new ElfFormatException("is an archive; emit writes one object (run it on the ld -r output)");
+            }
+            ElfFile elf = ElfFile.parse(src);
+            ScanResult scan = new Scanner(matcher, false).scan(elf);
+            for (String w : scan.warnings()) {
+                diag.warning(where, w);
+            }
+            ObjectRewriter rewriter = new ObjectRewriter(elf);
+            TableEmitter.Summary summary = TableEmitter.prepare(rewriter, scan.sites(), section, tableLayout, keys);
+            AtomicFile.write(target, rewriter::write);
+            if (verbose) {
+                out.printf("%s: %d entries in %s (%s)%s%s%n", target, summary.entries(), section, tableLayout.label(),
+                        summary.keyFallbacks() > 0 ? ", " + summary.keyFallbacks() + " keyed by their target" : "",
+                        summary.sectionSymbolsAdded() > 0 ? ", " + summary.sectionSymbolsAdded() + " section symbols added" : "");
+            }
+        } catch (ElfFormatException e) {
+            diag.error(where, e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            diag.error(where, Diagnostics.describe(e));
+            return 2;
+        } catch (UncheckedIOException e) {
+            diag.error(where, Diagnostics.describe(e.getCause()));
+            return 2;
+        }
+        out.flush();
+        return 0;
+    }
+
+    private TableEmitter.KeyRule keyRule() {
+        boolean fallback;
+        switch (keyFallback) {
+            case "target": fallback = true; break;
+            case "error": fallback = false; break;
+            default: throw new IllegalArgumentException("--key-fallback takes target or error, not '" + keyFallback + "'");
+        }
+        if (keyPrefix == null) {
+            return new TableEmitter.KeyRule(null, null, fallback);
+        }
+        int eq = keyPrefix.indexOf('=');
+        if (eq <= 0) {
+            throw new IllegalArgumentException("--key-prefix takes FROM=TO, e.g. __SCT__=__SCK__");
+        }
+        return new TableEmitter.KeyRule(keyPrefix.substring(0, eq), keyPrefix.substring(eq + 1), fallback);
+    }
+}

@@ -1,0 +1,37 @@
+package patchsites.collector.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import patchsites.collector.scan.TargetMatcher;
+import picocli.CommandLine.Option;
+
+/** --target / --targets-file, shared by every command that selects sites. */
+final class TargetOptions {
+    @Option(names = "--target", paramLabel = "GLOB",
+            description = "Target symbol: an exact name or a glob (__SCT__*, __x86_indirect_thunk_*). Repeatable.")
+    List<String> targets = new ArrayList<>();
+
+    @Option(names = "--targets-file", paramLabel = "FILE",
+            description = "File with one target name or glob per line (# starts a comment).")
+    Path targetsFile;
+
+    /** The matcher, or null after reporting why there is none. */
+    TargetMatcher matcher(Diagnostics diag) {
+        List<String> globs = new ArrayList<>(targets);
+        if (targetsFile != null) {
+            try {
+                globs.addAll(TargetMatcher.readFile(targetsFile));
+            } catch (IOException e) {
+                diag.error(targetsFile.toString(), Diagnostics.describe(e));
+                return null;
+            }
+        }
+        if (globs.isEmpty()) {
+            diag.error("patchsites", "no targets: give --target or --targets-file");
+            return null;
+        }
+        return TargetMatcher.of(globs);
+    }
+}

@@ -1,0 +1,191 @@
+package patchsites.collector.emit;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import patchsites.collector.arch.Arch;
+import patchsites.collector.arch.Arches;
+import patchsites.collector.elf.ElfFile;
+import patchsites.collector.elf.ElfFormatException;
+import patchsites.collector.elf.StringTable;
+import patchsites.collector.elf.SymbolTable;
+import patchsites.collector.scan.CallSite;
+import patchsites.model.SiteKind;
+
+/**
+ * Turns the sites of one object into a table section plus its relocations, the way objtool
+ * writes {@code .static_call_sites}: each site field is relocated against the section symbol of
+ * the site's section with the instruction offset as addend (so a weak function overridden at
+ * link time cannot move the entry), and each key field against the key symbol with the tail
+ * flag as addend.
+ */
+public final class TableEmitter {
+    /** How the key of a {@code site-key} entry is found. */
+    public record KeyRule(String fromPrefix, String toPrefix, boolean fallbackToTarget) {
+        public String keyFor(String target) {
+            if (fromPrefix != null && target.startsWith(fromPrefix)) {
+                return toPrefix + target.substring(fromPrefix.length());
+            }
+            return target;
+        }
+    }
+
+    /** What was prepared: how many entries, and how many keys fell back to the target. */
+    public record Summary(int entries, int keyFallbacks, int sectionSymbolsAdded) {}
+
+    private TableEmitter() {}
+
+    /**
+     * Prepares {@code rewriter} to write {@code section} with one entry per site ({@code ref}s
+     * are never entries). An existing section of that name and its relocations are replaced.
+     */
+    public static Summary prepare(ObjectRewriter rewriter, List<CallSite> sites, String section, TableLayout layout,
+            KeyRule keys) {
+        ElfFile elf = rewriter.source();
+        Arch arch = Arches.forObject(elf);
+        List<CallSite> entries = new ArrayList<>();
+        for (CallSite s : sites) {
+            if (s.kind() != SiteKind.REF) {
+                entries.add(s);
+            }
+        }
+        for (CallSite s : entries) {
+            rewriter.needSectionSymbol(s.sectionIndex());
+        }
+        rewriter.freezeSymbols();
+
+        int[] keySymbol = new int[entries.size()];
+        int fallbacks = 0;
+        if (layout == TableLayout.SITE_KEY) {
+            Map<String, Integer> byName = lookup(elf, rewriter.symbolTableIndex(), entries, keys);
+            for (int i = 0; i < entries.size(); i++) {
+                String target = entries.get(i).target();
+                String key = keys.keyFor(target);
+                Integer k = byName.get(key);
+                if (k == null) {
+                    if (!keys.fallbackToTarget()) {
+                        throw new ElfFormatException("key symbol " + key + " (for " + target
+                                + ") is not in the symbol table; --key-fallback=target would use the target");
+                    }
+                    k = byName.get(target);
+                    if (k == null) {
+                        throw new ElfFormatException("target " + target + " is not in the symbol table");
+                    }
+                    fallbacks++;
+                }
+                keySymbol[i] = rewriter.symbolIndex(k);
+            }
+        }
+
+        boolean is64 = elf.is64();
+        boolean rela = arch.usesRela();
+        int entry = layout.entrySize(is64);
+        int relEnt = (is64 ? 8 : 4) * (rela ? 3 : 2);
+        int relocsPerEntry = layout == TableLayout.SITE_KEY ? 2 : 1;
+        ByteBuffer data = ByteBuffer.allocate(entries.size() * entry).order(elf.order());
+        ByteBuffer relocs = ByteBuffer.allocate(entries.size() * relocsPerEntry * relEnt).order(elf.order());
+        int pc32 = arch.tablePcRel32Type(), abs = arch.tableAbsoluteType();
+        int r = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            CallSite s = entries.get(i);
+            long at = (long) i * entry;
+            int siteSym = rewriter.sectionSymbol(s.sectionIndex());
+            switch (layout) {
+                case SITE_KEY:
+                    putReloc(relocs, r++ * relEnt, is64, rela, at, pc32, siteSym, s.offset(), data, 4);
+                    long flags = s.kind().isTail() ? TableLayout.TAIL_FLAG : 0;
+                    putReloc(relocs, r++ * relEnt, is64, rela, at + 4, pc32, keySymbol[i], flags, data, 4);
+                    break;
+                case SITE:
+                    putReloc(relocs, r++ * relEnt, is64, rela, at, pc32, siteSym, s.offset(), data, 4);
+                    break;
+                default:
+                    putReloc(relocs, r++ * relEnt, is64, rela, at, abs, siteSym, s.offset(), data, is64 ? 8 : 4);
+            }
+        }
+
+        int existing = rewriter.findSection(section);
+        int existingRel = existing >= 0 ? rewriter.findRelocationsFor(existing) : -1;
+        long flags = ElfFile.SHF_ALLOC | (layout == TableLayout.SITE_KEY ? ElfFile.SHF_WRITE : 0);
+        long align = layout == TableLayout.ABS ? (is64 ? 8 : 4) : 4;
+        int table = rewriter.putSection(existing, section, ElfFile.SHT_PROGBITS, flags, align, entry, 0, 0, data);
+        rewriter.putSection(existingRel, (rela ? ".rela" : ".rel") + section, rela ? ElfFile.SHT_RELA : ElfFile.SHT_REL,
+                ElfFile.SHF_INFO_LINK, is64 ? 8 : 4, relEnt, rewriter.symbolTableIndex(), table, relocs);
+        return new Summary(entries.size(), fallbacks, rewriter.addedSymbols());
+    }
+
+    /** Writes one relocation; for REL the addend goes into the table field instead. */
+    private static void putReloc(ByteBuffer relocs, int at, boolean is64, boolean rela, long offset, int type, int sym,
+            long addend, ByteBuffer data, int fieldSize) {
+        if (is64) {
+            relocs.putLong(at, offset);
+            relocs.putLong(at + 8, ((long) sym << 32) | (type & 0xffffffffL));
+            if (rela) {
+                relocs.putLong(at + 16, addend);
+            }
+        } else {
+            relocs.putInt(at, (int) offset);
+            relocs.putInt(at + 4, (sym << 8) | (type & 0xff));
+            if (rela) {
+                relocs.putInt(at + 8, (int) addend);
+            }
+        }
+        if (!rela) {
+            if (fieldSize == 8) {
+                data.putLong((int) offset, addend);
+            } else {
+                data.putInt((int) offset, (int) addend);
+            }
+        }
+    }
+
+    /**
+     * Symbol indices (original numbering) of every key and target name the entries need. Among
+     * several symbols of one name a global or weak one wins, as the linker would pick it.
+     */
+    private static Map<String, Integer> lookup(ElfFile elf, int symtab, List<CallSite> entries, KeyRule keys) {
+        List<String> wanted = new ArrayList<>();
+        for (CallSite s : entries) {
+            wanted.add(s.target());
+            wanted.add(keys.keyFor(s.target()));
+        }
+        Map<String, Integer> found = new HashMap<>();
+        if (wanted.isEmpty()) {
+            return found;
+        }
+        // Decode only names whose length some wanted name has: a vmlinux.o has ~10^5 symbols.
+        java.util.Set<String> want = new java.util.HashSet<>(wanted);
+        int maxLen = 0;
+        for (String w : want) {
+            maxLen = Math.max(maxLen, w.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+        boolean[] lengths = new boolean[maxLen + 1];
+        for (String w : want) {
+            lengths[w.getBytes(java.nio.charset.StandardCharsets.UTF_8).length] = true;
+        }
+        SymbolTable syms = elf.symbolTable(symtab);
+        StringTable names = syms.names();
+        for (int i = 1; i < syms.count(); i++) {
+            int t = syms.type(i);
+            int off = syms.nameOffset(i);
+            if (t == SymbolTable.STT_SECTION || t == SymbolTable.STT_FILE || off == 0) {
+                continue;
+            }
+            int len = names.length(off);
+            if (len > maxLen || !lengths[len]) {
+                continue;
+            }
+            String name = syms.name(i);
+            if (!want.contains(name)) {
+                continue;
+            }
+            Integer prev = found.get(name);
+            if (prev == null || (syms.binding(prev) == SymbolTable.STB_LOCAL && syms.binding(i) != SymbolTable.STB_LOCAL)) {
+                found.put(name, i);
+            }
+        }
+        return found;
+    }
+}
