@@ -25,6 +25,13 @@ final class Diagnostics {
         err.println("patchsites: " + where + ": warning: " + message);
     }
 
+    /** An unexpected exception while reading input, as one line. */
+    static String internal(RuntimeException e) {
+        StackTraceElement at = e.getStackTrace().length > 0 ? e.getStackTrace()[0] : null;
+        return "malformed input not caught by a check (" + e + (at == null ? "" : " at " + at)
+                + "); please report this";
+    }
+
     static String describe(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "No such file";

@@ -127,6 +127,9 @@ final class EmitCommand implements Callable<Integer> {
         } catch (UncheckedIOException e) {
             diag.error(where, Diagnostics.describe(e.getCause()));
             return 2;
+        } catch (RuntimeException e) {
+            diag.error(where, Diagnostics.internal(e));
+            return 2;
         }
         out.flush();
         return 0;

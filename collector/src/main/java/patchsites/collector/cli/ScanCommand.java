@@ -129,6 +129,9 @@ final class ScanCommand implements Callable<Integer> {
             report.fail(report.file, Diagnostics.describe(e));
         } catch (UncheckedIOException e) {
             report.fail(report.file, Diagnostics.describe(e.getCause()));
+        } catch (RuntimeException e) {
+            // A check the ELF layer missed: still one line and exit 2, never a stack trace.
+            report.fail(report.file, Diagnostics.internal(e));
         }
         return report;
     }
