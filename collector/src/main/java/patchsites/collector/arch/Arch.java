@@ -1,6 +1,8 @@
 package patchsites.collector.arch;
 
 import java.nio.ByteBuffer;
+import patchsites.model.ModelOptions;
+import patchsites.model.PatchRules;
 
 /**
  * Everything the scan needs to know about one instruction set: which relocation types can sit on
@@ -55,6 +57,9 @@ public interface Arch {
 
     /** Relocation type for a pointer-sized table field holding {@code S + A} (the {@code abs} layout). */
     int tableAbsoluteType();
+
+    /** The runtime model's rules for this architecture. */
+    PatchRules patchRules(ModelOptions options);
 
     /** A readable relocation type name for diagnostics. */
     String relocationName(int type);

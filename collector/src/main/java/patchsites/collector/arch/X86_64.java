@@ -1,7 +1,10 @@
 package patchsites.collector.arch;
 
 import java.nio.ByteBuffer;
+import patchsites.model.ModelOptions;
+import patchsites.model.PatchRules;
 import patchsites.model.SiteKind;
+import patchsites.model.X86_64Rules;
 
 /**
  * x86-64 (System V psABI, RELA). Direct branches are {@code E8 rel32} (call), {@code E9 rel32}
@@ -120,6 +123,11 @@ public final class X86_64 implements Arch {
     @Override
     public int tableAbsoluteType() {
         return R_X86_64_64;
+    }
+
+    @Override
+    public PatchRules patchRules(ModelOptions options) {
+        return new X86_64Rules(options.x86Policy());
     }
 
     @Override

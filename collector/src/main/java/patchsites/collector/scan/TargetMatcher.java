@@ -14,24 +14,56 @@ import java.util.List;
  * symbols of a {@code vmlinux.o} are checked without decoding a single name.
  */
 public final class TargetMatcher {
+    /** Patterns without glob characters, by their length in bytes: one hash lookup per name. */
+    private final java.util.Map<Integer, List<byte[]>> exactByLength = new java.util.HashMap<>();
     private final byte[][] patterns;
-    /** Bytes every match starts with (the pattern's literal prefix), per pattern. */
+    /** Bytes every match starts with (the pattern's literal prefix), per glob pattern. */
     private final int[] literalPrefix;
     private final List<String> sources;
 
-    private TargetMatcher(List<String> globs) {
-        this.sources = List.copyOf(globs);
-        patterns = new byte[globs.size()][];
-        literalPrefix = new int[globs.size()];
+    private TargetMatcher(List<String> globs, List<String> exactNames) {
+        List<String> all = new ArrayList<>(globs);
+        all.addAll(exactNames);
+        this.sources = List.copyOf(all);
+        List<byte[]> wild = new ArrayList<>();
+        for (String g : globs) {
+            byte[] p = g.getBytes(StandardCharsets.UTF_8);
+            if (isLiteral(p)) {
+                addExact(p);
+            } else {
+                wild.add(p);
+            }
+        }
+        for (String n : exactNames) {
+            addExact(n.getBytes(StandardCharsets.UTF_8));
+        }
+        patterns = wild.toArray(new byte[0][]);
+        literalPrefix = new int[patterns.length];
         for (int i = 0; i < patterns.length; i++) {
-            byte[] p = globs.get(i).getBytes(StandardCharsets.UTF_8);
-            patterns[i] = p;
+            byte[] p = patterns[i];
             int n = 0;
-            while (n < p.length && p[n] != '*' && p[n] != '?' && p[n] != '[' && p[n] != '\\') {
+            while (n < p.length && !isSpecial(p[n])) {
                 n++;
             }
             literalPrefix[i] = n;
         }
+    }
+
+    private void addExact(byte[] p) {
+        exactByLength.computeIfAbsent(p.length, k -> new ArrayList<>()).add(p);
+    }
+
+    private static boolean isSpecial(byte c) {
+        return c == '*' || c == '?' || c == '[' || c == '\\';
+    }
+
+    private static boolean isLiteral(byte[] p) {
+        for (byte c : p) {
+            if (isSpecial(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static TargetMatcher of(List<String> globs) {
@@ -40,7 +72,12 @@ public final class TargetMatcher {
                 throw new IllegalArgumentException("empty target pattern");
             }
         }
-        return new TargetMatcher(globs);
+        return new TargetMatcher(globs, List.of());
+    }
+
+    /** Matches exactly these names: glob characters in them are taken literally. */
+    public static TargetMatcher exact(java.util.Collection<String> names) {
+        return new TargetMatcher(List.of(), new ArrayList<>(names));
     }
 
     /** Reads one pattern per line; blank lines and {@code #} comments are ignored. */
@@ -60,7 +97,7 @@ public final class TargetMatcher {
     }
 
     public boolean isEmpty() {
-        return patterns.length == 0;
+        return patterns.length == 0 && exactByLength.isEmpty();
     }
 
     public boolean matches(String name) {
@@ -70,6 +107,14 @@ public final class TargetMatcher {
 
     /** Does the name at {@code [off, off+len)} of {@code bytes} match any pattern? */
     public boolean matches(ByteBuffer bytes, int off, int len) {
+        List<byte[]> sameLength = exactByLength.get(len);
+        if (sameLength != null) {
+            for (byte[] p : sameLength) {
+                if (equalAt(bytes, off, p)) {
+                    return true;
+                }
+            }
+        }
         for (int i = 0; i < patterns.length; i++) {
             byte[] p = patterns[i];
             int lit = literalPrefix[i];
@@ -88,6 +133,15 @@ public final class TargetMatcher {
             }
         }
         return false;
+    }
+
+    private static boolean equalAt(ByteBuffer bytes, int off, byte[] p) {
+        for (int k = 0; k < p.length; k++) {
+            if (bytes.get(off + k) != p[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Iterative glob match with single-star backtracking (linear for the patterns people write). */

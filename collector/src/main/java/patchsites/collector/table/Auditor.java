@@ -1,0 +1,218 @@
+package patchsites.collector.table;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import patchsites.collector.arch.Arch;
+import patchsites.collector.arch.Arches;
+import patchsites.collector.elf.ElfFile;
+import patchsites.collector.emit.TableEmitter;
+import patchsites.collector.emit.TableLayout;
+import patchsites.collector.scan.BranchProbe;
+import patchsites.collector.scan.CallSite;
+import patchsites.collector.scan.Scanner;
+import patchsites.collector.scan.TargetMatcher;
+import patchsites.model.Assessment;
+import patchsites.model.ModelOptions;
+import patchsites.model.PatchRules;
+import patchsites.model.Placement;
+import patchsites.model.SiteKind;
+import patchsites.model.Verdict;
+
+/**
+ * Checks an existing call-site table: every entry must point at the first byte of a direct
+ * branch of the recorded kind to a target, with the key that target implies; every such branch
+ * in the object must have an entry; no entry may appear twice. Each valid entry also gets the
+ * runtime model's verdict: can it be re-targeted with one store, or what does it need.
+ */
+public final class Auditor {
+    /** What to check a table against. {@code targets} null: the targets the table's own sites reach. */
+    public record Options(String section, TableLayout layout, TargetMatcher targets, TableEmitter.KeyRule keys,
+            ModelOptions model) {}
+
+    /** One entry's findings. {@code problems} empty and verdict not invalid: the entry is good. */
+    public record EntryReport(TableEntry entry, String section, SiteKind kind, int length, String target,
+            Assessment assessment, List<String> problems) {}
+
+    /** The whole table's findings. */
+    public record Report(String arch, String policy, boolean linked, List<EntryReport> entries, List<CallSite> missing,
+            Map<Verdict, Integer> verdicts, int placementDependent, int extra, int duplicates, int invalid) {
+        public boolean consistent() {
+            return missing.isEmpty() && extra == 0 && duplicates == 0 && invalid == 0;
+        }
+    }
+
+    private static final int MAX_INSN = 16;
+
+    private Auditor() {}
+
+    public static Report audit(ElfFile elf, Options o) {
+        Arch arch = Arches.forObject(elf);
+        PatchRules rules = arch.patchRules(o.model());
+        boolean linked = elf.type() != ElfFile.ET_REL;
+        List<TableEntry> entries = TableReader.read(elf, arch, o.section(), o.layout());
+
+        // Sites of the table's targets found afresh (relocatable objects only: linked programs
+        // have no relocations left to scan).
+        Map<Long, CallSite> scanned = new HashMap<>();
+        TargetMatcher targets = o.targets();
+        if (!linked) {
+            if (targets == null) {
+                targets = TargetMatcher.exact(derivedTargets(elf, entries, o.keys()));
+            }
+            if (!targets.isEmpty()) {
+                for (CallSite s : new Scanner(targets, false).scan(elf).sites()) {
+                    scanned.put(key(s.sectionIndex(), s.offset()), s);
+                }
+            }
+        }
+
+        Map<Long, Integer> seen = new HashMap<>();
+        List<EntryReport> reports = new ArrayList<>(entries.size());
+        Map<Verdict, Integer> verdicts = new EnumMap<>(Verdict.class);
+        int placementDependent = 0, extra = 0, duplicates = 0, invalid = 0;
+        for (TableEntry e : entries) {
+            List<String> problems = new ArrayList<>();
+            String section = e.siteSection() >= 0 ? elf.sectionName(e.siteSection()) : null;
+            SiteKind kind = null;
+            String target = null;
+            int length = 0;
+            Assessment a;
+            if (e.problem() != null) {
+                a = Assessment.invalid(e.problem());
+            } else {
+                long k = key(e.siteSection(), e.siteOffset());
+                Integer first = seen.putIfAbsent(k, e.index());
+                if (first != null) {
+                    problems.add("duplicate of entry " + first);
+                    duplicates++;
+                }
+                byte[] bytes = bytesAt(elf, e.siteSection(), e.siteOffset());
+                length = rules.branchLength(bytes);
+                CallSite s = scanned.get(k);
+                if (s != null) {
+                    kind = s.kind();
+                    target = s.target();
+                    length = s.length();
+                } else if (!linked) {
+                    problems.add("extra: no call or jump to a target starts here");
+                    extra++;
+                }
+                if (length <= 0) {
+                    a = Assessment.invalid("bytes " + hex(bytes, 6) + " are not a direct call/jump");
+                } else {
+                    byte[] insn = java.util.Arrays.copyOf(bytes, length);
+                    if (kind == null) {
+                        kind = rules.decodeKind(insn);
+                    }
+                    SiteKind recorded = o.layout() == TableLayout.SITE_KEY ? (e.tail() ? SiteKind.TAIL : SiteKind.CALL)
+                            : kind;
+                    Placement where = linked ? Placement.exact(e.siteAddress())
+                            : Placement.relocatable(e.siteOffset(), elf.sectionAlign(e.siteSection()));
+                    a = rules.assess(insn, recorded, where, OptionalLong.empty());
+                    if (linked && target == null) {
+                        target = new AddressMap(elf).symbolAt(rules.target(insn, e.siteAddress()));
+                    }
+                }
+                if (o.layout() == TableLayout.SITE_KEY && target != null && o.keys() != null) {
+                    String want = o.keys().keyFor(target);
+                    boolean ok = want.equals(e.key()) || (o.keys().fallbackToTarget() && target.equals(e.key()));
+                    if (!ok) {
+                        problems.add("key " + e.key() + " does not belong to target " + target + " (expected " + want + ")");
+                    }
+                }
+            }
+            // An entry that is wrong in itself (not a branch, wrong kind, not a target, wrong key) is invalid.
+            boolean wrong = a.verdict() == Verdict.INVALID;
+            for (String p : problems) {
+                if (!p.startsWith("duplicate")) {
+                    if (!wrong) {
+                        a = Assessment.invalid(p);
+                        wrong = true;
+                    }
+                }
+            }
+            if (wrong) {
+                invalid++;
+                if (!problems.contains(a.reason())) {
+                    problems.add(0, a.reason());
+                }
+            }
+            verdicts.merge(a.verdict(), 1, Integer::sum);
+            if (a.placementDependent()) {
+                placementDependent++;
+            }
+            reports.add(new EntryReport(e, section, kind, length, target, a, problems));
+        }
+
+        List<CallSite> missing = new ArrayList<>();
+        Map<Long, CallSite> ordered = new TreeMap<>(scanned);
+        for (Map.Entry<Long, CallSite> s : ordered.entrySet()) {
+            if (!seen.containsKey(s.getKey())) {
+                missing.add(s.getValue());
+            }
+        }
+        return new Report(arch.name(), rules.policy(), linked, reports, missing, verdicts, placementDependent, extra,
+                duplicates, invalid);
+    }
+
+    /**
+     * Targets reached by the branches the table's entries point at, and the targets their keys
+     * name (so that an entry pointing at the wrong byte does not hide its target's real site).
+     */
+    private static Set<String> derivedTargets(ElfFile elf, List<TableEntry> entries, TableEmitter.KeyRule keys) {
+        Map<Integer, List<Long>> bySection = new TreeMap<>();
+        for (TableEntry e : entries) {
+            if (e.problem() == null) {
+                bySection.computeIfAbsent(e.siteSection(), s -> new ArrayList<>()).add(e.siteOffset());
+            }
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (TableEntry e : entries) {
+            if (e.key() != null) {
+                names.add(e.key()); // --key-fallback=target tables key sites by the target itself
+                if (keys != null && keys.toPrefix() != null && e.key().startsWith(keys.toPrefix())) {
+                    names.add(keys.fromPrefix() + e.key().substring(keys.toPrefix().length()));
+                }
+            }
+        }
+        for (Map.Entry<Integer, List<Long>> s : bySection.entrySet()) {
+            long[] offs = s.getValue().stream().mapToLong(Long::longValue).sorted().distinct().toArray();
+            names.addAll(BranchProbe.targets(elf, s.getKey(), offs).values());
+        }
+        return names;
+    }
+
+    private static long key(int section, long offset) {
+        return ((long) section << 40) ^ offset;
+    }
+
+    private static byte[] bytesAt(ElfFile elf, int section, long offset) {
+        if (elf.sectionType(section) == ElfFile.SHT_NOBITS) {
+            return new byte[0];
+        }
+        ByteBuffer d = elf.data(section);
+        if (offset < 0 || offset >= d.limit()) {
+            return new byte[0];
+        }
+        int n = (int) Math.min(MAX_INSN, d.limit() - offset);
+        byte[] b = new byte[n];
+        d.get((int) offset, b);
+        return b;
+    }
+
+    static String hex(byte[] b, int max) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < Math.min(max, b.length); i++) {
+            s.append(i == 0 ? "" : " ").append(String.format("%02x", b[i] & 0xff));
+        }
+        return b.length == 0 ? "(none)" : s.toString();
+    }
+}

@@ -1,0 +1,200 @@
+package patchsites.collector.table;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import patchsites.collector.arch.Arch;
+import patchsites.collector.elf.ElfFile;
+import patchsites.collector.elf.ElfFormatException;
+import patchsites.collector.elf.Relocations;
+import patchsites.collector.elf.SymbolTable;
+import patchsites.collector.emit.TableLayout;
+
+/**
+ * Decodes an existing call-site table: through its relocations in a relocatable object (the
+ * mirror of {@code TableEmitter}), through the resolved field values in a linked program.
+ */
+public final class TableReader {
+    private TableReader() {}
+
+    public static List<TableEntry> read(ElfFile elf, Arch arch, String section, TableLayout layout) {
+        int table = -1;
+        for (int i = 1; i < elf.sectionCount(); i++) {
+            if (elf.sectionName(i).equals(section)) {
+                if (table >= 0) {
+                    throw new ElfFormatException("more than one section is named " + section);
+                }
+                table = i;
+            }
+        }
+        if (table < 0) {
+            throw new ElfFormatException("no section " + section);
+        }
+        int entry = layout.entrySize(elf.is64());
+        long size = elf.sectionSize(table);
+        if (size % entry != 0) {
+            throw new ElfFormatException(section + ": size " + size + " is not a multiple of the " + layout.label()
+                    + " entry size " + entry);
+        }
+        ByteBuffer data = elf.data(table);
+        return elf.type() == ElfFile.ET_REL ? readRelocatable(elf, arch, table, data, layout, entry)
+                : readLinked(elf, table, data, layout, entry);
+    }
+
+    private static List<TableEntry> readRelocatable(ElfFile elf, Arch arch, int table, ByteBuffer data,
+            TableLayout layout, int entry) {
+        int rel = -1;
+        for (int i = 1; i < elf.sectionCount(); i++) {
+            int t = elf.sectionType(i);
+            if ((t == ElfFile.SHT_REL || t == ElfFile.SHT_RELA) && elf.sectionInfo(i) == table) {
+                rel = i;
+            }
+        }
+        String name = elf.sectionName(table);
+        int count = data.limit() / entry;
+        List<TableEntry> out = new ArrayList<>(count);
+        if (rel < 0) {
+            for (int i = 0; i < count; i++) {
+                out.add(new TableEntry(i, -1, 0, 0, null, 0, 0, "no relocation section for " + name));
+            }
+            return out;
+        }
+        Relocations relocs = elf.relocations(rel);
+        SymbolTable syms = elf.symbolTable(elf.sectionLink(rel));
+        // Field slot -> relocation index; a table has at most two fields per entry.
+        int fields = layout == TableLayout.SITE_KEY ? 2 : 1;
+        int[] at = new int[count * fields];
+        Arrays.fill(at, -1);
+        List<String> stray = new ArrayList<>();
+        for (int k = 0; k < relocs.count(); k++) {
+            long off = relocs.offset(k);
+            long slot = layout == TableLayout.SITE_KEY ? off / 4 : off / entry;
+            boolean aligned = layout == TableLayout.SITE_KEY ? off % 4 == 0 : off % entry == 0;
+            if (!aligned || slot < 0 || slot >= at.length) {
+                stray.add("relocation at 0x" + Long.toHexString(off) + " is not on a field");
+                continue;
+            }
+            if (at[(int) slot] >= 0) {
+                stray.add("two relocations at 0x" + Long.toHexString(off));
+            }
+            at[(int) slot] = k;
+        }
+        int siteType = layout == TableLayout.ABS ? arch.tableAbsoluteType() : arch.tablePcRel32Type();
+        for (int i = 0; i < count; i++) {
+            String problem = null;
+            int siteSection = -1;
+            long siteOffset = 0;
+            String key = null;
+            int flags = 0;
+            int r = at[i * fields];
+            if (r < 0) {
+                problem = "site field has no relocation";
+            } else if (relocs.type(r) != siteType) {
+                problem = "site field relocation is " + arch.relocationName(relocs.type(r)) + ", expected "
+                        + arch.relocationName(siteType);
+            } else {
+                int sym = relocs.symbol(r);
+                syms.checkIndex(sym, elf.sectionName(rel) + " entry " + r);
+                siteSection = syms.definingSection(sym);
+                long addend = relocs.hasAddends() ? relocs.addend(r) : implicit(data, (long) i * entry, layout, elf.is64());
+                siteOffset = arch.codeAddress(syms.value(sym)) + addend;
+                if (siteSection < 0) {
+                    problem = "site relocation is against " + describe(syms, sym) + ", which is not defined here";
+                }
+            }
+            if (layout == TableLayout.SITE_KEY) {
+                int kr = at[i * 2 + 1];
+                if (kr < 0) {
+                    problem = problem != null ? problem : "key field has no relocation";
+                } else {
+                    int sym = relocs.symbol(kr);
+                    syms.checkIndex(sym, elf.sectionName(rel) + " entry " + kr);
+                    long addend = relocs.hasAddends() ? relocs.addend(kr) : data.getInt(i * entry + 4);
+                    flags = (int) (addend & 3);
+                    long rest = addend & ~3L;
+                    if (syms.type(sym) == SymbolTable.STT_SECTION) {
+                        key = symbolAt(syms, syms.definingSection(sym), syms.value(sym) + rest);
+                        if (key == null) {
+                            problem = problem != null ? problem : "key points at section offset 0x"
+                                    + Long.toHexString(syms.value(sym) + rest) + " with no symbol";
+                        }
+                    } else {
+                        key = syms.name(sym);
+                        if (rest != 0) {
+                            problem = problem != null ? problem : "key points " + rest + " bytes into " + key;
+                        }
+                    }
+                }
+            }
+            out.add(new TableEntry(i, problem == null ? siteSection : -1, siteOffset, siteOffset, key, 0, flags, problem));
+        }
+        if (!stray.isEmpty()) {
+            throw new ElfFormatException(name + ": " + stray.get(0) + (stray.size() > 1 ? " (and " + (stray.size() - 1)
+                    + " more)" : ""));
+        }
+        return out;
+    }
+
+    private static long implicit(ByteBuffer data, long at, TableLayout layout, boolean is64) {
+        if (layout == TableLayout.ABS && is64) {
+            return data.getLong((int) at);
+        }
+        return data.getInt((int) at);
+    }
+
+    private static String describe(SymbolTable syms, int sym) {
+        String n = syms.name(sym);
+        return n.isEmpty() ? "symbol " + sym : n;
+    }
+
+    /** A named symbol defined at {@code offset} of section {@code sec} (objects, functions, labels). */
+    private static String symbolAt(SymbolTable syms, int sec, long offset) {
+        if (sec < 0) {
+            return null;
+        }
+        String best = null;
+        for (int i = 1; i < syms.count(); i++) {
+            int t = syms.type(i);
+            if (t == SymbolTable.STT_SECTION || t == SymbolTable.STT_FILE || syms.value(i) != offset
+                    || syms.definingSection(i) != sec) {
+                continue;
+            }
+            if (best == null || syms.binding(i) != SymbolTable.STB_LOCAL) {
+                best = syms.name(i);
+            }
+        }
+        return best;
+    }
+
+    /** Linked program: fields hold resolved values; addresses come from sh_addr. */
+    private static List<TableEntry> readLinked(ElfFile elf, int table, ByteBuffer data, TableLayout layout, int entry) {
+        long base = elf.sectionAddress(table);
+        int count = data.limit() / entry;
+        List<TableEntry> out = new ArrayList<>(count);
+        AddressMap map = new AddressMap(elf);
+        for (int i = 0; i < count; i++) {
+            long field = base + (long) i * entry;
+            long site;
+            if (layout == TableLayout.ABS) {
+                site = elf.is64() ? data.getLong(i * entry) : data.getInt(i * entry) & 0xffffffffL;
+            } else {
+                site = field + data.getInt(i * entry);
+            }
+            String key = null;
+            long keyAddress = 0;
+            int flags = 0;
+            if (layout == TableLayout.SITE_KEY) {
+                long k = field + 4 + data.getInt(i * entry + 4);
+                flags = (int) (k & 3);
+                keyAddress = k & ~3L;
+                key = map.symbolAt(keyAddress);
+            }
+            int sec = map.sectionOf(site);
+            String problem = sec < 0 ? "site address 0x" + Long.toHexString(site) + " is in no executable section" : null;
+            out.add(new TableEntry(i, sec, sec < 0 ? 0 : site - elf.sectionAddress(sec), site, key, keyAddress, flags,
+                    problem));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,38 @@
+package patchsites.model;
+
+import java.util.OptionalLong;
+
+/**
+ * One architecture's rules for re-targeting a direct call or jump in place. Implementations
+ * know the instruction encodings and the concurrent-modification guarantees; they know nothing
+ * of object files.
+ */
+public interface PatchRules {
+    /** Architecture name, as the collector's {@code Arch} spells it. */
+    String arch();
+
+    /** A one-line description of the policy in force, printed with every report. */
+    String policy();
+
+    /**
+     * What re-targeting {@code insn} (the site's bytes, exactly its length) of kind {@code kind}
+     * at {@code where} takes. With {@code newTarget} and an exact placement the branch range is
+     * checked too.
+     */
+    Assessment assess(byte[] insn, SiteKind kind, Placement where, OptionalLong newTarget);
+
+    /**
+     * Length of the patchable branch that starts at {@code bytes[0]} (prefixes included), or -1
+     * when none does; {@code bytes} may run past the instruction.
+     */
+    int branchLength(byte[] bytes);
+
+    /** The kind the bytes encode, or null when they are not a direct call/jump this arch patches. */
+    SiteKind decodeKind(byte[] insn);
+
+    /** The branch target encoded in {@code insn} at final address {@code address}. */
+    long target(byte[] insn, long address);
+
+    /** The bytes of {@code insn} at {@code address} re-targeted to {@code newTarget}; same length, same kind. */
+    byte[] retarget(byte[] insn, long address, long newTarget);
+}
