@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "patchsites",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {ScanCommand.class, EmitCommand.class, StubsCommand.class, AuditCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ScanCommand.class, EmitCommand.class, StubsCommand.class, AuditCommand.class, PlanCommand.class, CommandLine.HelpCommand.class},
         description = "Collects patchable call sites (static calls, mcount, retpolines) from ELF objects%n"
                 + "by scanning their relocations.",
         footer = {"", "Exit status: 0 ok, 2 bad input or usage."})

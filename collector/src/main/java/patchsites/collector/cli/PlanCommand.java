@@ -1,0 +1,129 @@
+package patchsites.collector.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import patchsites.collector.elf.ElfFile;
+import patchsites.collector.elf.ElfFormatException;
+import patchsites.collector.elf.Source;
+import patchsites.collector.emit.AtomicFile;
+import patchsites.collector.emit.TableLayout;
+import patchsites.collector.table.Planner;
+import patchsites.model.ModelOptions;
+import patchsites.model.Transaction;
+import patchsites.model.Verdict;
+import patchsites.model.X86Policy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "plan",
+        mixinStandardHelpOptions = true,
+        description = "Plan re-targeting every site of one key in a linked program: each site's new bytes,%n"
+                + "its verdict, and the transaction's cost; --apply writes a patched copy.",
+        footer = {"",
+                "For site-key tables --key names the key symbol; for site and abs tables, the symbol the",
+                "sites call now.",
+                "",
+                "Examples:",
+                "  patchsites plan --section=.static_call_sites --layout=site-key --key=__SCK__filter \\",
+                "      --to=filter_strict prog",
+                "  patchsites plan ... --to=filter_strict --apply=prog.patched prog",
+                "",
+                "Exit status: 0 ok, 1 the plan has invalid or out-of-range sites, 2 bad input or usage."})
+final class PlanCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--section", required = true, paramLabel = "NAME", description = "The table section.")
+    String section;
+
+    @Option(names = "--layout", required = true, paramLabel = "LAYOUT", description = "site-key, site or abs.")
+    String layout;
+
+    @Option(names = "--key", required = true, paramLabel = "SYMBOL", description = "Whose sites to re-target.")
+    String key;
+
+    @Option(names = "--to", required = true, paramLabel = "SYMBOL", description = "The new target.")
+    String to;
+
+    @Option(names = "--apply", paramLabel = "OUT", description = "Write a copy of FILE with every site re-targeted.")
+    Path apply;
+
+    @Option(names = "--x86-policy", paramLabel = "POLICY", defaultValue = "aligned",
+            description = "linux, aligned (default) or cacheline.")
+    String x86Policy;
+
+    @Parameters(paramLabel = "FILE", arity = "1", description = "A linked program (ET_EXEC or ET_DYN).")
+    Path file;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Diagnostics diag = new Diagnostics(spec.commandLine().getErr());
+        String where = file.toString();
+        try (Source src = Source.map(file)) {
+            ElfFile elf = ElfFile.parse(src);
+            Planner.Plan plan = Planner.plan(elf, section, TableLayout.parse(layout), key, to,
+                    new ModelOptions(X86Policy.parse(x86Policy)));
+            print(out, plan);
+            if (!plan.transaction().feasible()) {
+                out.flush();
+                return 1;
+            }
+            if (apply != null) {
+                AtomicFile.write(apply, ch -> Planner.apply(elf, plan, file, ch));
+                out.printf("wrote %s: %d sites re-targeted%n", apply, plan.sites().size());
+            }
+        } catch (IllegalArgumentException e) {
+            diag.error("patchsites", e.getMessage());
+            return 2;
+        } catch (ElfFormatException e) {
+            diag.error(where, e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            diag.error(where, Diagnostics.describe(e));
+            return 2;
+        } catch (UncheckedIOException e) {
+            diag.error(where, Diagnostics.describe(e.getCause()));
+            return 2;
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void print(PrintWriter out, Planner.Plan plan) {
+        out.printf("%s: %d sites of %s (0x%x) -> %s (0x%x)%n", file, plan.sites().size(), key, plan.keyAddress(), to,
+                plan.newTarget());
+        out.println("  " + plan.policy());
+        for (Planner.Site s : plan.sites()) {
+            Transaction.Step st = s.step();
+            out.printf("  0x%x %s+0x%x %-9s %s -> %s  [%s] %s: %s%n", st.address(), s.section(), s.entry().siteOffset(),
+                    s.kind() == null ? "?" : s.kind().label(), hex(st.before()), hex(st.after()),
+                    s.oldTarget() == null ? "?" : s.oldTarget(), st.assessment().verdict().label(),
+                    st.assessment().reason());
+        }
+        Transaction tx = plan.transaction();
+        StringBuilder sb = new StringBuilder("  transaction:");
+        for (Map.Entry<Verdict, Integer> e : tx.byVerdict().entrySet()) {
+            sb.append(' ').append(e.getValue()).append(' ').append(e.getKey().label()).append(',');
+        }
+        sb.append(" sync rounds: ").append(tx.roundsOneByOne()).append(" one site at a time (static_call_update), ")
+                .append(tx.roundsBatched()).append(" batched (text_poke_queue, ").append(Transaction.BATCH)
+                .append(" per batch)");
+        out.println(sb);
+    }
+
+    private static String hex(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (byte x : b) {
+            s.append(String.format("%02x", x & 0xff));
+        }
+        return s.toString();
+    }
+}
