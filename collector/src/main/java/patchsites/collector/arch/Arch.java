@@ -25,9 +25,10 @@ public interface Arch {
 
     /**
      * For a relocation that is not a branch: what to add to symbol + addend to get the address
-     * it refers to (PC-relative fields count from their end on x86).
+     * it refers to. PC-relative fields count from the end of their instruction on x86, from
+     * their own address in data ({@code code} false).
      */
-    long referenceBias(int relocType);
+    long referenceBias(ByteBuffer section, long field, int relocType, boolean code, InstructionBoundary boundary);
 
     /** For SHT_REL objects: the addend stored in the relocated field. RELA-only arches return 0. */
     default long implicitAddend(ByteBuffer section, long field, int relocType) {

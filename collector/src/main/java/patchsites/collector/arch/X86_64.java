@@ -16,7 +16,8 @@ public final class X86_64 implements Arch {
             R_X86_64_GOTPCREL = 9, R_X86_64_32 = 10, R_X86_64_32S = 11, R_X86_64_PC64 = 24,
             R_X86_64_GOTPCRELX = 41, R_X86_64_REX_GOTPCRELX = 42;
 
-    private static final int CS_PREFIX = 0x2e, DS_PREFIX = 0x3e;
+    /** Prefixes seen on branches: CS/DS (hints, -mindirect-branch-cs-prefix, notrack), BND (MPX). */
+    private static final int CS_PREFIX = 0x2e, DS_PREFIX = 0x3e, BND_PREFIX = 0xf2;
 
     @Override
     public String name() {
@@ -68,7 +69,7 @@ public final class X86_64 implements Arch {
 
     private static boolean isSegmentPrefix(byte b) {
         int p = b & 0xff;
-        return p == CS_PREFIX || p == DS_PREFIX;
+        return p == CS_PREFIX || p == DS_PREFIX || p == BND_PREFIX;
     }
 
     /**
@@ -97,17 +98,34 @@ public final class X86_64 implements Arch {
     }
 
     @Override
-    public long referenceBias(int relocType) {
+    public long referenceBias(ByteBuffer section, long field, int relocType, boolean code, InstructionBoundary boundary) {
         switch (relocType) {
             case R_X86_64_PC32:
             case R_X86_64_PLT32:
             case R_X86_64_GOTPCREL:
             case R_X86_64_GOTPCRELX:
             case R_X86_64_REX_GOTPCRELX:
-                return 4;
+                break;
             default:
-                return 0;
+                return 0; // absolute: the field holds S + A
         }
+        if (!code) {
+            return 0; // data (.long sym - .): the field's own address is the base
+        }
+        // RIP-relative: the base is the end of the instruction, which an immediate may follow
+        // (cmpq $0, x(%rip): 5 bytes after the field start; movl $1, x(%rip): 8).
+        long p = Math.max(0, boundary.atOrBefore(field));
+        while (p <= field) {
+            int len = X86Length.length(section, (int) p, true);
+            if (len <= 0) {
+                break;
+            }
+            if (p + len > field) {
+                return p + len - field;
+            }
+            p += len;
+        }
+        return 4;
     }
 
     @Override

@@ -39,6 +39,15 @@ public final class Archive {
      * files of a thin archive.
      */
     public static void forEachMember(Path path, ByteBuffer archive, MemberVisitor visitor) throws IOException {
+        forEachMember(path, archive, (name, data, header) -> visitor.member(name, data));
+    }
+
+    /** Like {@link MemberVisitor}, plus the offset of the member's header in its archive. */
+    private interface PositionedVisitor {
+        void member(String name, Source data, long headerOffset) throws IOException;
+    }
+
+    private static void forEachMember(Path path, ByteBuffer archive, PositionedVisitor visitor) throws IOException {
         boolean thin = "!<thin>\n".equals(magic(archive));
         long size = archive.limit();
         ByteBuffer longNames = null;
@@ -81,14 +90,32 @@ public final class Archive {
                     contentPos += len;
                     contentSize -= len;
                 } else if (rawName.startsWith("/")) {
-                    name = longName(longNames, rawName, pos);
+                    // "/123": offset in the name table, read like binutils' strtol (GNU ar -P may leave a
+                    // '/' at the end of the field). "/123:456" in a thin archive: a member of the
+                    // archive named at 123, whose header is at offset 456 in it.
+                    int end = 1;
+                    while (end < rawName.length() && Character.isDigit(rawName.charAt(end))) {
+                        end++;
+                    }
+                    name = longName(longNames, rawName.substring(0, end), pos);
+                    if (thin && end < rawName.length() && rawName.charAt(end) == ':') {
+                        int e2 = end + 1;
+                        while (e2 < rawName.length() && Character.isDigit(rawName.charAt(e2))) {
+                            e2++;
+                        }
+                        long at = decimalOf(rawName.substring(end + 1, e2), pos);
+                        visitNestedMember(path, name, at, (n, d) -> visitor.member(n, d, 0));
+                        pos = dataPos;
+                        continue;
+                    }
                 } else {
                     name = rawName.endsWith("/") ? rawName.substring(0, rawName.length() - 1) : rawName;
                 }
                 if (thin) {
-                    visitThinMember(path, name, memberSize, visitor);
+                    long header = pos;
+                    visitThinMember(path, name, memberSize, (n, d) -> visitor.member(n, d, header));
                 } else {
-                    visitor.member(name, Source.of(archive.slice((int) contentPos, (int) contentSize)));
+                    visitor.member(name, Source.of(archive.slice((int) contentPos, (int) contentSize)), pos);
                 }
             }
             if (inline) {
@@ -119,6 +146,50 @@ public final class Archive {
         }
         try (s) {
             visitor.member(name, s);
+        }
+    }
+
+    /**
+     * A thin archive's reference into a regular archive: the member whose header is at
+     * {@code headerOffset} of the archive file {@code archiveName}.
+     */
+    private static void visitNestedMember(Path thinPath, String archiveName, long headerOffset, MemberVisitor visitor)
+            throws IOException {
+        Path p = Path.of(archiveName);
+        if (!p.isAbsolute()) {
+            Path dir = thinPath.toAbsolutePath().getParent();
+            p = dir == null ? p : dir.resolve(p);
+        }
+        Source s;
+        try {
+            s = Source.map(p);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ElfFormatException("thin archive member " + archiveName + " is missing (" + p + ")");
+        }
+        try (s) {
+            if (s.size() > Integer.MAX_VALUE) {
+                throw new ElfFormatException(archiveName + ": archives larger than 2 GiB are not supported");
+            }
+            ByteBuffer inner = s.slice(0, s.size());
+            boolean[] found = {false};
+            forEachMember(p, inner, (name, data, header) -> {
+                if (header == headerOffset) {
+                    found[0] = true;
+                    visitor.member(name, data); // as ar t and nm name it
+                }
+            });
+            if (!found[0]) {
+                throw new ElfFormatException("thin archive refers to a member of " + archiveName + " at offset "
+                        + headerOffset + ", where there is none");
+            }
+        }
+    }
+
+    private static long decimalOf(String s, long pos) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new ElfFormatException("archive member header at " + Source.hex(pos) + ": bad number '" + s + "'");
         }
     }
 

@@ -27,6 +27,9 @@ public final class ObjectReader {
     private ObjectReader() {}
 
     public static void read(Path path, ObjectVisitor visitor) throws IOException {
+        if (java.nio.file.Files.isDirectory(path)) {
+            throw new ElfFormatException("is a directory");
+        }
         try (Source src = Source.map(path)) {
             read(path, src, null, visitor);
         }

@@ -149,7 +149,7 @@ public final class Scanner {
             } else {
                 int sec = symbols.definingSection(sym);
                 long base = arch.codeAddress(symbols.value(sym)) - TargetIndex.sectionBase(elf, sec);
-                long bias = isBranch ? branch.targetBias : arch.referenceBias(type);
+                long bias = isBranch ? branch.targetBias : arch.referenceBias(text, field, type, exec, this);
                 targetSym = index.targetAt(sec, base + addend + bias);
                 if (targetSym < 0) {
                     return;

@@ -80,11 +80,12 @@ public final class TargetMatcher {
         return new TargetMatcher(List.of(), new ArrayList<>(names));
     }
 
-    /** Reads one pattern per line; blank lines and {@code #} comments are ignored. */
+    /** Reads one pattern per line; blank lines and {@code #} comments (also after a pattern) are ignored. */
     public static List<String> readFile(Path file) throws IOException {
         List<String> out = new ArrayList<>();
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            String s = line.strip();
+            int hash = line.indexOf('#');
+            String s = (hash >= 0 ? line.substring(0, hash) : line).strip();
             if (!s.isEmpty() && !s.startsWith("#")) {
                 out.add(s);
             }
