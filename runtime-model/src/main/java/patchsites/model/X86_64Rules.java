@@ -5,7 +5,7 @@ import java.util.function.LongPredicate;
 
 /**
  * x86-64: {@code E8 rel32} call, {@code E9 rel32} jmp, {@code 0F 80+cc rel32} jcc, possibly
- * behind CS/DS prefixes. Re-targeting changes only the rel32 field.
+ * behind CS/DS/BND prefixes. Re-targeting changes only the rel32 field.
  *
  * <p>Linux (6.1 and newer) never relies on alignment: {@code text_poke_bp()} writes INT3 over
  * the first byte, then the rest, then the first byte again, with an IPI that runs
@@ -41,10 +41,16 @@ public final class X86_64Rules implements PatchRules {
         return policy;
     }
 
+    /** CS/DS (hints, notrack, -mindirect-branch-cs-prefix) and BND: the prefixes seen on branches. */
+    private static boolean isPrefix(byte b) {
+        int p = b & 0xff;
+        return p == 0x2e || p == 0x3e || p == 0xf2;
+    }
+
     /** Length of the prefixes plus opcode, i.e. the offset of rel32; -1 if not a rel32 branch. */
     static int fieldOffset(byte[] insn) {
         int p = 0;
-        while (p < insn.length && ((insn[p] & 0xff) == 0x2e || (insn[p] & 0xff) == 0x3e)) {
+        while (p < insn.length && isPrefix(insn[p])) {
             p++;
         }
         if (p >= insn.length) {
@@ -65,7 +71,7 @@ public final class X86_64Rules implements PatchRules {
     @Override
     public int branchLength(byte[] bytes) {
         int p = 0;
-        while (p < bytes.length && p < 14 && ((bytes[p] & 0xff) == 0x2e || (bytes[p] & 0xff) == 0x3e)) {
+        while (p < bytes.length && p < 14 && isPrefix(bytes[p])) {
             p++;
         }
         if (p >= bytes.length) {
