@@ -1,4 +1,4 @@
-/* Callers in their own object: a tail call and a call from a cold (.text.unlikely) function. */
+/* Callers in the second object: a tail call, and calls from cold (.text.unlikely) functions. */
 #include "filters.h"
 
 /* A sibling call: gcc -O2 emits `jmp __SCT__filter`. */
@@ -13,4 +13,10 @@ __attribute__((cold, noinline)) int route_slow(int x)
 	int r = patchable(filter)(x);
 	patchable(account)(1);
 	return r + 1;
+}
+
+/* A tail call from cold code: `jmp __SCT__filter` in .text.unlikely. */
+__attribute__((cold, noinline)) int route_rare(int x)
+{
+	return patchable(filter)(3 * x);
 }

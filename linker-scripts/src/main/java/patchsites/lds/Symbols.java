@@ -18,6 +18,13 @@ final class Symbols {
         }
     }
 
+    /** Section names go into linker scripts verbatim: letters, digits and {@code . _ $ -} only. */
+    static void checkSection(String name) {
+        if (name == null || name.isEmpty() || !name.matches("[A-Za-z0-9._$-]+")) {
+            throw new IllegalArgumentException("'" + name + "' is not a plain section name");
+        }
+    }
+
     /**
      * The identifier used in bound symbols for a section: the name without its leading dots,
      * other non-identifier characters as '_' ({@code .static_call_sites} → {@code static_call_sites}).

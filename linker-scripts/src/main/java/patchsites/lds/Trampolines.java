@@ -29,8 +29,13 @@ public final class Trampolines {
             throw new IllegalStateException("malformed template " + resource(arch));
         }
         String perAlias = template.substring(a + "--- alias\n".length(), e);
+        LinkerScript.checkUnique(aliases);
         StringBuilder b = new StringBuilder(template.substring(0, a));
+        java.util.Set<String> done = new java.util.HashSet<>();
         for (Alias alias : aliases) {
+            if (!done.add(alias.wrapper())) {
+                continue; // the same alias twice: one trampoline
+            }
             b.append(perAlias.replace("@WRAPPER@", alias.wrapper()).replace("@TARGET@", alias.target()));
         }
         b.append(template.substring(e + "--- end\n".length()));

@@ -64,6 +64,11 @@ class LinkerScriptToolchainTest {
         assertThrows(IllegalArgumentException.class, () -> Alias.parse("noequals"));
         assertThrows(IllegalArgumentException.class, () -> Trampolines.assembly("../etc", List.of()));
         assertThrows(IllegalArgumentException.class, () -> Trampolines.assembly("vax", List.of()));
+        assertThrows(IllegalArgumentException.class,
+                () -> LinkerScript.fragment(List.of(), ".static_call_sites)) } /DISCARD/ : { *(.text"));
+        List<Alias> conflicting = List.of(new Alias("__SCT__f", "f_default"), new Alias("__SCT__f", "f_other"));
+        assertThrows(IllegalArgumentException.class, () -> LinkerScript.fragment(conflicting, null));
+        assertThrows(IllegalArgumentException.class, () -> Trampolines.assembly("x86_64", conflicting));
         assertEquals("__start_static_call_sites", LinkerScript.startSymbol(".static_call_sites"));
         // A C-identifier name keeps its underscores, as GNU ld's own __start_/__stop_ symbols do.
         assertEquals("__stop___mcount_loc", LinkerScript.stopSymbol("__mcount_loc"));

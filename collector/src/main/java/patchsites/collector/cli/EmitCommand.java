@@ -112,6 +112,11 @@ final class EmitCommand implements Callable<Integer> {
             }
             ObjectRewriter rewriter = new ObjectRewriter(elf);
             TableEmitter.Summary summary = TableEmitter.prepare(rewriter, scan.sites(), section, tableLayout, keys);
+            if (summary.leftOutInGroups() > 0) {
+                diag.warning(where, summary.leftOutInGroups() + " sites in COMDAT group sections were left out of "
+                        + section + ": an entry outside its group would break the final link when ld discards a"
+                        + " duplicate copy of the group");
+            }
             AtomicFile.write(target, rewriter::write);
             if (verbose) {
                 out.printf("%s: %d entries in %s (%s)%s%s%n", target, summary.entries(), section, tableLayout.label(),

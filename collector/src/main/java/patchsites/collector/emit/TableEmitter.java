@@ -33,7 +33,7 @@ public final class TableEmitter {
     }
 
     /** What was prepared: how many entries, and how many keys fell back to the target. */
-    public record Summary(int entries, int keyFallbacks, int sectionSymbolsAdded) {}
+    public record Summary(int entries, int keyFallbacks, int sectionSymbolsAdded, int leftOutInGroups) {}
 
     private TableEmitter() {}
 
@@ -46,10 +46,18 @@ public final class TableEmitter {
         ElfFile elf = rewriter.source();
         Arch arch = Arches.forObject(elf);
         List<CallSite> entries = new ArrayList<>();
+        int grouped = 0;
         for (CallSite s : sites) {
-            if (s.kind() != SiteKind.REF) {
-                entries.add(s);
+            if (s.kind() == SiteKind.REF) {
+                continue;
             }
+            // A site in a COMDAT group (C++ inline functions, templates) needs its entry inside that
+            // group, or the link fails when ld discards the group's duplicate copy. Not written yet.
+            if ((elf.sectionFlags(s.sectionIndex()) & ElfFile.SHF_GROUP) != 0) {
+                grouped++;
+                continue;
+            }
+            entries.add(s);
         }
         for (CallSite s : entries) {
             rewriter.needSectionSymbol(s.sectionIndex());
@@ -113,7 +121,7 @@ public final class TableEmitter {
         int table = rewriter.putSection(existing, section, ElfFile.SHT_PROGBITS, flags, align, entry, 0, 0, data);
         rewriter.putSection(existingRel, (rela ? ".rela" : ".rel") + section, rela ? ElfFile.SHT_RELA : ElfFile.SHT_REL,
                 ElfFile.SHF_INFO_LINK, is64 ? 8 : 4, relEnt, rewriter.symbolTableIndex(), table, relocs);
-        return new Summary(entries.size(), fallbacks, rewriter.addedSymbols());
+        return new Summary(entries.size(), fallbacks, rewriter.addedSymbols(), grouped);
     }
 
     /** Writes one relocation; for REL the addend goes into the table field instead. */

@@ -1,0 +1,206 @@
+package patchsites.collector.example;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The static-call example end to end ({@code examples/static-calls/build.sh}): gcc, {@code ld -r},
+ * {@code patchsites emit}, {@code patchsites stubs}, the final link and a run in which the
+ * example's runtime re-targets every call site of {@code __SCT__filter} from the table.
+ *
+ * <p>The oracle for the number of sites is objdump, not patchsites: every call, jmp or jcc whose
+ * rel32 carries an {@code R_X86_64_PLT32}/{@code PC32} relocation against {@code __SCT__filter}
+ * in the {@code ld -r} object must have been patched by the runtime, which only knows the sites
+ * the emitted table lists. gcc and binutils missing is a failure, not a skip (as in the other
+ * toolchain tests).
+ */
+class ExampleEndToEndTest {
+    private static final long TIMEOUT_SECONDS = 600;
+    /** Calls per call-cost measurement: the test checks the program, not the timings. */
+    private static final String BENCH_CALLS = "200000";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void emitStubsLinkRunPatchesEverySite() {
+        Path buildSh = repositoryRoot().resolve("examples/static-calls/build.sh");
+        Path out = tmp.resolve("out");
+        Run build = run(Map.of("PATCHSITES_CLASSPATH", classPath(),
+                        "PATCHSITES_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()),
+                "bash", buildSh.toString(), out.toString(), BENCH_CALLS);
+        assertEquals(0, build.rc, () -> "build.sh failed: " + build.describe());
+        String output = build.out;
+        assertTrue(output.contains("RESULT: all checks passed"), () -> "the program's own checks: " + build.describe());
+
+        // The oracle: objdump's branches to __SCT__filter, in the ld -r object before and after emit.
+        Path emitted = out.resolve("static-calls.o");
+        Path preEmit = out.resolve("static-calls.pre-emit.o");
+        Map<String, Integer> before = filterBranches(preEmit);
+        Map<String, Integer> after = filterBranches(emitted);
+        assertEquals(before, after, "emit changed the code's relocations to __SCT__filter");
+        int oracle = after.values().stream().mapToInt(Integer::intValue).sum();
+        // The example has calls, tail calls (jmp) and a conditional tail call (jne): all must be seen.
+        assertTrue(after.containsKey("call") && after.containsKey("jmp") && after.containsKey("jne"),
+                () -> "objdump found too few kinds of branches to __SCT__filter: " + after);
+
+        int patched = intOf(output, "^patched (\\d+) sites of __SCK__filter$");
+        assertEquals(oracle, patched, () -> "sites patched by the runtime vs branches to __SCT__filter in objdump "
+                + after + "\n" + output);
+
+        long defaultBefore = intOf(output, "^before patching: .*filter_default (\\d+) calls");
+        long defaultAfter = intOf(output, "^after patching: .*filter_default (\\d+) calls");
+        long strictAfter = intOf(output, "^after patching: .*filter_strict (\\d+) calls");
+        assertEquals(0, defaultAfter, "filter_default is still called after patching");
+        assertTrue(defaultBefore > 0, "the workload did not call filter_default before patching");
+        assertEquals(defaultBefore, strictAfter, "filter_strict after patching vs filter_default before");
+
+        Run readelf = run(Map.of(), "readelf", "-a", "-W", emitted.toString());
+        assertEquals(0, readelf.rc, readelf::describe);
+        assertEquals("", readelf.err, () -> "readelf complains about the emitted object: " + readelf.describe());
+        assertTrue(readelf.out.contains(".rela.static_call_sites"), "no .rela.static_call_sites in the emitted object");
+
+        Path relinked = tmp.resolve("relinked.o");
+        Run ld = run(Map.of(), "ld", "-r", "-o", relinked.toString(), emitted.toString());
+        assertEquals(0, ld.rc, () -> "ld -r of the emitted object: " + ld.describe());
+        assertEquals("", ld.err, () -> "ld -r of the emitted object: " + ld.describe());
+    }
+
+    /**
+     * Line of {@code objdump -dr -w}: address, bytes, mnemonic and operands, then the relocation
+     * of a field of that instruction on the same line.
+     */
+    private static final Pattern INSN_WITH_RELOC = Pattern.compile(
+            "^\\s*([0-9a-f]+):\\t((?:[0-9a-f]{2} )+)\\s*\\t(.*?)\\t([0-9a-f]+): (R_X86_64_\\w+)\\t(\\S+)$");
+    private static final Pattern BRANCH = Pattern.compile("^(?:(?:cs|ds|bnd|notrack) )*(call|jmp|j[a-z]{1,3})q?\\b.*");
+
+    /**
+     * Branches whose rel32 is relocated against {@code __SCT__filter} (addend -4: the branch
+     * goes to the symbol itself), by mnemonic. The relocated field must be the last four bytes
+     * of the instruction, which is where a call's, jmp's or jcc's rel32 is.
+     */
+    private Map<String, Integer> filterBranches(Path object) {
+        Run objdump = run(Map.of(), "objdump", "-dr", "-w", object.toString());
+        assertEquals(0, objdump.rc, objdump::describe);
+        Map<String, Integer> byMnemonic = new TreeMap<>();
+        for (String line : objdump.out.split("\n")) {
+            Matcher m = INSN_WITH_RELOC.matcher(line);
+            if (!m.matches() || !m.group(6).equals("__SCT__filter-0x4")) {
+                continue;
+            }
+            String type = m.group(5);
+            Matcher b = BRANCH.matcher(m.group(3));
+            if (!b.matches() || !(type.equals("R_X86_64_PLT32") || type.equals("R_X86_64_PC32"))) {
+                continue; // a reference (lea, mov), not a call site
+            }
+            long insn = Long.parseLong(m.group(1), 16);
+            int length = m.group(2).trim().split(" ").length;
+            long field = Long.parseLong(m.group(4), 16);
+            assertEquals(insn + length - 4, field, () -> "the relocated field is not the branch's rel32: " + line);
+            byMnemonic.merge(b.group(1), 1, Integer::sum);
+        }
+        return byMnemonic;
+    }
+
+    private static int intOf(String output, String regex) {
+        Matcher m = Pattern.compile(regex, Pattern.MULTILINE).matcher(output);
+        if (!m.find()) {
+            fail("no line matching /" + regex + "/ in the program's output:\n" + output);
+        }
+        int v = Integer.parseInt(m.group(1));
+        if (m.find()) {
+            fail("more than one line matching /" + regex + "/ in the program's output:\n" + output);
+        }
+        return v;
+    }
+
+    /** The directory that holds {@code examples/static-calls/build.sh}, from the module directory up. */
+    private static Path repositoryRoot() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("examples/static-calls/build.sh"))) {
+                return p;
+            }
+        }
+        throw new AssertionError("examples/static-calls/build.sh not found above " + Path.of("").toAbsolutePath());
+    }
+
+    /**
+     * The class path of this test JVM: the CLI as compiled now (the test phase runs before the jar
+     * is packaged, and a jar left from an earlier build could be stale).
+     */
+    private static String classPath() {
+        String cp = System.getProperty("surefire.test.class.path");
+        if (cp == null || cp.isBlank()) {
+            cp = System.getProperty("java.class.path");
+        }
+        for (String e : cp.split(File.pathSeparator)) {
+            if (Files.isRegularFile(Path.of(e, "patchsites/collector/cli/Main.class"))) {
+                return cp;
+            }
+        }
+        throw new AssertionError("the test class path has no patchsites/collector/cli/Main.class: " + cp);
+    }
+
+    private record Run(List<String> command, int rc, String out, String err) {
+        String describe() {
+            return String.join(" ", command) + " -> exit " + rc + "\n--- stdout ---\n" + out + "\n--- stderr ---\n" + err;
+        }
+    }
+
+    private Run run(Map<String, String> env, String... cmd) {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
+        pb.environment().put("LC_ALL", "C");
+        pb.environment().putAll(env);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + cmd[0] + " (is it installed?): " + e.getMessage(), e);
+        }
+        try {
+            p.getOutputStream().close();
+            CompletableFuture<String> out = drain(p.getInputStream());
+            CompletableFuture<String> err = drain(p.getErrorStream());
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                fail(String.join(" ", cmd) + " did not finish in " + TIMEOUT_SECONDS + " s");
+            }
+            return new Run(List.of(cmd), p.exitValue(), out.join(), err.join());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new AssertionError("interrupted while running " + cmd[0], e);
+        }
+    }
+
+    private static CompletableFuture<String> drain(InputStream in) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (in) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+}

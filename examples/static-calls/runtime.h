@@ -1,0 +1,43 @@
+/* The example's static-call runtime: walks .static_call_sites and re-targets call sites. */
+#ifndef RUNTIME_H
+#define RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "patchable.h"
+
+/* The table, bounded by the symbols the linker script of `patchsites stubs --place` defines. */
+extern struct static_call_site __start_static_call_sites[], __stop_static_call_sites[];
+
+size_t sites_count(void);
+uintptr_t site_address(const struct static_call_site *s);
+const void *site_key(const struct static_call_site *s);
+int site_is_tail(const struct static_call_site *s);
+
+/* The current destination of a site's call/jmp, or NULL if it is not a call/jmp/jcc rel32. */
+const void *site_destination(const struct static_call_site *s);
+
+/* Prints the table: site, function+offset, instruction, current destination, key, tail flag. */
+void sites_print(FILE *out);
+
+/*
+ * Re-targets one site to func: checks the instruction first (E8/E9 rel32, or 0F 8x rel32 for
+ * a conditional tail call, matching the entry's tail flag) and that func is in rel32 reach,
+ * makes the page(s) writable, rewrites the rel32, restores the protection the page had.
+ * Returns 0, or -1 with a message on stderr and the code untouched.
+ */
+int site_retarget(const struct static_call_site *s, const void *func);
+
+/* Re-targets every site whose key is key; checks all of them before patching any. Returns the
+ * number patched, or -1 (nothing patched). */
+int sites_retarget(const void *key, const void *func);
+
+/* PROT_* of the mapping that holds addr now, from /proc/self/maps; -1 if there is none. */
+int current_protection(uintptr_t addr);
+
+/* "name+0xoff" of the symbol (function or object) containing addr, from /proc/self/exe's
+ * .symtab; "0x..." when there is none. Returns buf. */
+const char *symbol_name(uintptr_t addr, char *buf, size_t len);
+
+#endif
