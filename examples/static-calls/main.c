@@ -5,6 +5,8 @@
  * Exits 1 if any check fails.
  *
  * usage: static-calls [CALLS]   (CALLS per call-cost measurement, default 50000000)
+ *        static-calls --workload  (run the workload once, print the counts, patch nothing: for
+ *                                 checking a copy patched offline by `patchsites plan --apply`)
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -117,9 +119,15 @@ static int direct_loop(int (*fn)(int), long calls)
 
 int main(int argc, char **argv)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && strcmp(argv[1], "--workload") == 0) {
+		struct counts c = workload();
+		printf("workload: filter_default %ld calls, filter_strict %ld calls\n", c.filter_default,
+		       c.filter_strict);
+		return 0;
+	}
 	long calls = argc > 1 ? strtol(argv[1], NULL, 0) : 50000000L;
 	char name[64];
-	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	printf("== the call-site table, before patching\n");
 	sites_print(stdout);

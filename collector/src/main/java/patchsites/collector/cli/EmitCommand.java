@@ -117,7 +117,7 @@ final class EmitCommand implements Callable<Integer> {
                         + section + ": an entry outside its group would break the final link when ld discards a"
                         + " duplicate copy of the group");
             }
-            AtomicFile.write(target, rewriter::write);
+            AtomicFile.write(target, file, rewriter::write);
             if (verbose) {
                 out.printf("%s: %d entries in %s (%s)%s%s%n", target, summary.entries(), section, tableLayout.label(),
                         summary.keyFallbacks() > 0 ? ", " + summary.keyFallbacks() + " keyed by their target" : "",

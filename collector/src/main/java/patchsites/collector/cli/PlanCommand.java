@@ -77,7 +77,7 @@ final class PlanCommand implements Callable<Integer> {
                 return 1;
             }
             if (apply != null) {
-                AtomicFile.write(apply, ch -> Planner.apply(elf, plan, file, ch));
+                AtomicFile.write(apply, file, ch -> Planner.apply(elf, plan, file, ch));
                 out.printf("wrote %s: %d sites re-targeted%n", apply, plan.sites().size());
             }
         } catch (IllegalArgumentException e) {

@@ -23,6 +23,14 @@ public final class AtomicFile {
     private AtomicFile() {}
 
     public static void write(Path target, Writer writer) throws IOException {
+        write(target, target, writer);
+    }
+
+    /**
+     * As {@link #write(Path, Writer)}; the new file gets the permissions of {@code permissionsFrom}
+     * (the input, for a patched copy of a program), or rw-r--r-- when that does not exist.
+     */
+    public static void write(Path target, Path permissionsFrom, Writer writer) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".patchsites-tmp");
@@ -32,7 +40,7 @@ public final class AtomicFile {
                 writer.write(ch);
                 ch.force(true);
             }
-            copyPermissions(abs, tmp);
+            copyPermissions(Files.exists(abs) ? abs : permissionsFrom.toAbsolutePath(), tmp);
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

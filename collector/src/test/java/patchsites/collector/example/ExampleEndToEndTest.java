@@ -82,6 +82,54 @@ class ExampleEndToEndTest {
         Run ld = run(Map.of(), "ld", "-r", "-o", relinked.toString(), emitted.toString());
         assertEquals(0, ld.rc, () -> "ld -r of the emitted object: " + ld.describe());
         assertEquals("", ld.err, () -> "ld -r of the emitted object: " + ld.describe());
+
+        planApplyRetargetsTheLinkedProgram(out.resolve("static-calls"), defaultBefore);
+    }
+
+    /**
+     * {@code patchsites plan --apply} on the linked program: objdump of the copy shows every branch
+     * that went to filter_default going to filter_strict, and running the copy shows the new
+     * behaviour without the program patching anything itself.
+     */
+    private void planApplyRetargetsTheLinkedProgram(Path program, long workloadCalls) {
+        Path patched = tmp.resolve("static-calls.patched");
+        java.io.StringWriter pout = new java.io.StringWriter(), perr = new java.io.StringWriter();
+        int rc = patchsites.collector.cli.Main.run(new java.io.PrintWriter(pout), new java.io.PrintWriter(perr), "plan",
+                "--section=.static_call_sites", "--layout=site-key", "--key=__SCK__filter", "--to=filter_strict",
+                "--apply=" + patched, program.toString());
+        assertEquals(0, rc, () -> "plan --apply: " + pout + perr);
+        assertTrue(pout.toString().contains("transaction:"), () -> "no transaction summary: " + pout);
+
+        List<Long> toDefault = branchesTo(program, "filter_default");
+        assertTrue(toDefault.size() >= 6, () -> "objdump finds too few branches to filter_default: " + toDefault);
+        assertEquals(List.of(), branchesTo(patched, "filter_default"), "branches to filter_default left in the copy");
+        assertEquals(toDefault, branchesTo(patched, "filter_strict"), "the copy's branches to filter_strict");
+        assertTrue(pout.toString().contains(toDefault.size() + " sites of __SCK__filter"), pout::toString);
+
+        Run original = run(Map.of(), program.toString(), "--workload");
+        assertEquals(0, original.rc, original::describe);
+        assertTrue(original.out.contains("filter_default " + workloadCalls + " calls, filter_strict 0 calls"),
+                original::describe);
+        Run copy = run(Map.of(), patched.toString(), "--workload");
+        assertEquals(0, copy.rc, copy::describe);
+        assertTrue(copy.out.contains("filter_default 0 calls, filter_strict " + workloadCalls + " calls"), copy::describe);
+    }
+
+    private static final Pattern DIRECT_BRANCH = Pattern.compile(
+            "^\\s*([0-9a-f]+):\\t(?:[0-9a-f]{2} )+\\s*\\t(?:(?:cs|ds|bnd|notrack) )*(?:call|jmp|j[a-z]{1,3})q?\\s+[0-9a-f]+ <(\\w+)>$");
+
+    /** Addresses of the direct branches to {@code symbol} in a linked program, per objdump. */
+    private List<Long> branchesTo(Path program, String symbol) {
+        Run objdump = run(Map.of(), "objdump", "-d", "-w", program.toString());
+        assertEquals(0, objdump.rc, objdump::describe);
+        List<Long> at = new java.util.ArrayList<>();
+        for (String line : objdump.out.split("\n")) {
+            Matcher m = DIRECT_BRANCH.matcher(line);
+            if (m.matches() && m.group(2).equals(symbol)) {
+                at.add(Long.parseLong(m.group(1), 16));
+            }
+        }
+        return at;
     }
 
     /**
