@@ -13,7 +13,7 @@ import java.util.function.LongPredicate;
  * fetch-side atomicity for unsynchronised cross-modifying code; AMD's APM allows a single
  * store contained in a naturally aligned quadword. Which policy applies is the caller's choice.
  */
-public final class X86_64Rules implements PatchRules {
+public class X86_64Rules implements PatchRules {
     /** text_poke_bp: INT3, then bytes 1..n, then byte 0, each followed by a sync round. */
     public static final int BREAKPOINT_SYNC_ROUNDS = 3;
 
@@ -104,7 +104,7 @@ public final class X86_64Rules implements PatchRules {
                     + kind.label());
         }
         int field = fieldOffset(insn);
-        if (newTarget.isPresent() && where.isExact()) {
+        if (newTarget.isPresent() && where.isExact() && limitedRange()) {
             long rel = newTarget.getAsLong() - (where.address() + insn.length);
             if (rel != (int) rel) {
                 return new Assessment(Verdict.OUT_OF_RANGE, "new target is " + rel
@@ -130,6 +130,11 @@ public final class X86_64Rules implements PatchRules {
                 BREAKPOINT_SYNC_ROUNDS, false);
     }
 
+    /** rel32 reaches ±2 GiB on x86-64; on i386 it wraps around the 4 GiB address space. */
+    protected boolean limitedRange() {
+        return true;
+    }
+
     @Override
     public long target(byte[] insn, long address) {
         int f = fieldOffset(insn);
@@ -146,7 +151,7 @@ public final class X86_64Rules implements PatchRules {
             throw new IllegalArgumentException("not a rel32 branch: " + hex(insn));
         }
         long rel = newTarget - (address + insn.length);
-        if (rel != (int) rel) {
+        if (limitedRange() && rel != (int) rel) {
             throw new IllegalArgumentException("target out of rel32 range");
         }
         byte[] out = insn.clone();

@@ -21,14 +21,14 @@ public interface Arch {
      * Must not read outside {@code text}. {@code boundary} is consulted only when the bytes are
      * ambiguous without decoding from an earlier instruction.
      */
-    boolean decodeBranch(ByteBuffer text, long field, int relocType, InstructionBoundary boundary, DecodedBranch out);
+    boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext boundary, DecodedBranch out);
 
     /**
      * For a relocation that is not a branch: what to add to symbol + addend to get the address
      * it refers to. PC-relative fields count from the end of their instruction on x86, from
      * their own address in data ({@code code} false).
      */
-    long referenceBias(ByteBuffer section, long field, int relocType, boolean code, InstructionBoundary boundary);
+    long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext boundary);
 
     /** For SHT_REL objects: the addend stored in the relocated field. RELA-only arches return 0. */
     default long implicitAddend(ByteBuffer section, long field, int relocType) {
@@ -40,6 +40,19 @@ public interface Arch {
      */
     default long codeAddress(long symbolValue) {
         return symbolValue;
+    }
+
+    /** Whether decoding needs the ELF mapping symbols ($a/$t/$d), see {@link CodeContext#mappingAt}. */
+    default boolean usesMappingSymbols() {
+        return false;
+    }
+
+    /**
+     * Where else a call may enter a function than its symbol value: ppc64 ELFv2's local entry
+     * point (st_other bits 5-7), which same-TOC calls use. 0 elsewhere.
+     */
+    default long localEntryOffset(int stOther) {
+        return 0;
     }
 
     /**

@@ -1,11 +1,24 @@
 package patchsites.collector.arch;
 
 /**
- * Where decoding may start: a known instruction boundary at or before an offset of the section
- * being scanned (the start of the enclosing function, or of the section). Variable-length ISAs
- * need it to tell a prefix from the tail of the previous instruction.
+ * What the scan knows about the code around a relocation, for the ISAs whose bytes alone do not
+ * say enough: a known instruction boundary (variable-length x86), and the ELF mapping symbols
+ * that mark ARM code, Thumb code and data.
  */
-@FunctionalInterface
-public interface InstructionBoundary {
+public interface CodeContext {
+    /** A known instruction boundary at or before {@code offset} (the enclosing function's start, or 0). */
     long atOrBefore(long offset);
+
+    /**
+     * The mapping symbol in force at {@code offset}: 'a' (ARM code), 't' (Thumb code), 'd' (data),
+     * 'x' (A64 code), or 0 when the object has none there.
+     */
+    default char mappingAt(long offset) {
+        return 0;
+    }
+
+    /** A context that knows only that decoding may start at {@code start}. */
+    static CodeContext startingAt(long start) {
+        return offset -> start;
+    }
 }

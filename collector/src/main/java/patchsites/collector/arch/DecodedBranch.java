@@ -18,4 +18,9 @@ public final class DecodedBranch {
      * instruction, so a call to {@code f} carries addend -4 and the bias is +4.
      */
     public long targetBias;
+    /**
+     * The relocation's addend says nothing about where the branch goes (ppc32 R_PPC_PLTREL24
+     * carries the GOT-pointer offset 0x8000 under -fPIC): a named target is the target whatever it is.
+     */
+    public boolean addendIsNotOffset;
 }

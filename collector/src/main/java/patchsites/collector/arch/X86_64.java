@@ -25,16 +25,16 @@ public final class X86_64 implements Arch {
     }
 
     @Override
-    public boolean decodeBranch(ByteBuffer text, long field, int relocType, InstructionBoundary boundary,
+    public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context,
             DecodedBranch out) {
         if (relocType != R_X86_64_PC32 && relocType != R_X86_64_PLT32) {
             return false;
         }
-        return decodeRel32(text, field, boundary, true, out);
+        return decodeRel32(text, field, context, true, out);
     }
 
     /** Shared with i386, whose branch forms are byte-for-byte the same. */
-    static boolean decodeRel32(ByteBuffer text, long field, InstructionBoundary boundary, boolean mode64,
+    static boolean decodeRel32(ByteBuffer text, long field, CodeContext context, boolean mode64,
             DecodedBranch out) {
         int size = text.limit();
         if (field < 1 || field > size - 4) {
@@ -59,7 +59,7 @@ public final class X86_64 implements Arch {
         // puts CS on r8-r15 thunk calls); objtool's site is the first prefix byte. The byte before
         // the opcode may as well end the previous instruction (je .+0x2e), so decode forward.
         if (start > 0 && isSegmentPrefix(text.get(start - 1))) {
-            start = startByDecoding(text, start, boundary.atOrBefore(start - 1), mode64);
+            start = startByDecoding(text, start, context.atOrBefore(start - 1), mode64);
         }
         out.start = start;
         out.length = f + 4 - start;
@@ -98,7 +98,7 @@ public final class X86_64 implements Arch {
     }
 
     @Override
-    public long referenceBias(ByteBuffer section, long field, int relocType, boolean code, InstructionBoundary boundary) {
+    public long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext context) {
         switch (relocType) {
             case R_X86_64_PC32:
             case R_X86_64_PLT32:
@@ -109,14 +109,19 @@ public final class X86_64 implements Arch {
             default:
                 return 0; // absolute: the field holds S + A
         }
+        return pcRelativeBias(section, field, code, context, true);
+    }
+
+    /** Distance from a PC-relative field to the end of its instruction (0 in data), shared with i386. */
+    static long pcRelativeBias(ByteBuffer section, long field, boolean code, CodeContext context, boolean mode64) {
         if (!code) {
             return 0; // data (.long sym - .): the field's own address is the base
         }
         // RIP-relative: the base is the end of the instruction, which an immediate may follow
         // (cmpq $0, x(%rip): 5 bytes after the field start; movl $1, x(%rip): 8).
-        long p = Math.max(0, boundary.atOrBefore(field));
+        long p = Math.max(0, context.atOrBefore(field));
         while (p <= field) {
-            int len = X86Length.length(section, (int) p, true);
+            int len = X86Length.length(section, (int) p, mode64);
             if (len <= 0) {
                 break;
             }

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import patchsites.collector.arch.Arch;
 import patchsites.collector.arch.Arches;
+import patchsites.collector.arch.CodeContext;
 import patchsites.collector.arch.DecodedBranch;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.Relocations;
@@ -50,7 +51,7 @@ public final class BranchProbe {
                 long start = sortedOffsets[i];
                 int type = rel.type(k);
                 // The claimed start is the boundary to decode from: if the bytes agree, it is one.
-                if (!arch.decodeBranch(text, field, type, off -> start, branch) || branch.start != start) {
+                if (!arch.decodeBranch(text, field, type, CodeContext.startingAt(start), branch) || branch.start != start) {
                     continue;
                 }
                 int sym = rel.symbol(k);

@@ -7,7 +7,7 @@ import java.util.List;
 import patchsites.collector.arch.Arch;
 import patchsites.collector.arch.Arches;
 import patchsites.collector.arch.DecodedBranch;
-import patchsites.collector.arch.InstructionBoundary;
+import patchsites.collector.arch.CodeContext;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.Relocations;
@@ -48,7 +48,7 @@ public final class Scanner {
     }
 
     /** State of one scan of one object. */
-    private final class Pass implements InstructionBoundary {
+    private final class Pass implements CodeContext {
         private final ElfFile elf;
         private final Arch arch;
         private final List<String> warnings;
@@ -56,6 +56,7 @@ public final class Scanner {
         private final DecodedBranch branch = new DecodedBranch();
         private final TargetIndex[] targets;
         private final FunctionIndex[] functions;
+        private final MappingSymbols[] mapping;
         /** The relocation section being walked: its symbol table and the section it patches. */
         private int currentSymtab, currentSection;
 
@@ -66,6 +67,7 @@ public final class Scanner {
             this.sites = sites;
             targets = new TargetIndex[elf.sectionCount()];
             functions = new FunctionIndex[elf.sectionCount()];
+            mapping = new MappingSymbols[elf.sectionCount()];
         }
 
         void run() {
@@ -139,10 +141,11 @@ public final class Scanner {
                         + " is outside " + elf.sectionName(target) + " (" + Source.hex(text.limit()) + " bytes)");
             }
             long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(text, field, type);
+            branch.addendIsNotOffset = false;
             boolean isBranch = exec && arch.decodeBranch(text, field, type, this, branch);
             int targetSym;
             if (kind == TargetIndex.NAMED) {
-                if (isBranch && addend + branch.targetBias != 0) {
+                if (isBranch && !branch.addendIsNotOffset && addend + branch.targetBias != 0) {
                     isBranch = false; // a branch into the middle of the target is not a call to it
                 }
                 targetSym = sym;
@@ -168,6 +171,18 @@ public final class Scanner {
             FunctionIndex fi = functionIndex(currentSymtab);
             int row = fi.containing(currentSection, offset);
             return row < 0 ? 0 : fi.start(row);
+        }
+
+        @Override
+        public char mappingAt(long offset) {
+            if (!arch.usesMappingSymbols()) {
+                return 0;
+            }
+            MappingSymbols m = mapping[currentSymtab];
+            if (m == null) {
+                m = mapping[currentSymtab] = new MappingSymbols(elf, elf.symbolTable(currentSymtab));
+            }
+            return m.at(currentSection, offset);
         }
 
         private FunctionIndex functionIndex(int symtab) {

@@ -43,7 +43,12 @@ final class TargetIndex {
             int sec = symbols.definingSection(i);
             if (sec > 0) {
                 long at = arch.codeAddress(symbols.value(i)) - sectionBase(elf, sec);
-                defined.computeIfAbsent(sec, s -> new HashMap<>()).putIfAbsent(at, i);
+                Map<Long, Integer> inSection = defined.computeIfAbsent(sec, s -> new HashMap<>());
+                inSection.putIfAbsent(at, i);
+                long local = arch.localEntryOffset(symbols.other(i));
+                if (local != 0) {
+                    inSection.putIfAbsent(at + local, i);
+                }
                 if (sectionDefinesTarget == null) {
                     sectionDefinesTarget = new boolean[elf.sectionCount()];
                 }

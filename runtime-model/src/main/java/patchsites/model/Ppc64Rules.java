@@ -1,0 +1,43 @@
+package patchsites.model;
+
+/**
+ * 64-bit PowerPC, ELFv2 and ELFv1: see {@link PowerRules}. A call to another TOC needs the
+ * {@code nop} after {@code bl} to become {@code ld r2,24(r1)} (40 on ELFv1) and a stub that saves
+ * r2: such a site is the 8-byte pair {@code bl; nop}. A {@code bl} without that slot (a local call
+ * the compiler knew shares the TOC, or pcrel code) may only be re-targeted to a function that
+ * shares this TOC (or needs no TOC): the verdict says so.
+ */
+public final class Ppc64Rules extends PowerRules {
+    private final boolean elfV2;
+
+    public Ppc64Rules(boolean littleEndian, boolean elfV2) {
+        super(littleEndian);
+        this.elfV2 = elfV2;
+    }
+
+    @Override
+    public String arch() {
+        return "ppc64";
+    }
+
+    @Override
+    public String policy() {
+        return "ppc64 " + (elfV2 ? "ELFv2" : "ELFv1") + ": one aligned 32-bit store + cache flush (patch_instruction)";
+    }
+
+    @Override
+    int lengthOf(byte[] b, SiteKind kind) {
+        return kind == SiteKind.CALL && b.length >= 8 && word(b, 4) == 0x60000000 ? 8 : 4;
+    }
+
+    @Override
+    Assessment concurrency(byte[] insn, byte[] after, Placement where) {
+        Assessment a = super.concurrency(insn, after, where);
+        Form f = decode(insn);
+        if (a.verdict() == Verdict.ATOMIC && f.kind() == SiteKind.CALL && f.length() == 4) {
+            return new Assessment(a.verdict(), a.reason() + "; no TOC-restore nop after bl: only to a function sharing"
+                    + " this TOC", 0, false);
+        }
+        return a;
+    }
+}
