@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
  */
 public final class TextImage {
     private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle BYTE = MethodHandles.arrayElementVarHandle(byte[].class);
 
     private final byte[] bytes;
 
@@ -47,6 +48,29 @@ public final class TextImage {
         int old1 = (int) WORD.getVolatile(bytes, w0 + 4);
         WORD.setVolatile(bytes, w0, (old0 & lowMask) | (value << shift));
         WORD.setVolatile(bytes, w0 + 4, (old1 & ~(-1 >>> (32 - shift))) | (value >>> (32 - shift)));
+    }
+
+    /**
+     * The same store with release ordering only: what a patcher that fences once per batch does.
+     * An aligned field is still one atomic word store.
+     */
+    public void storeField32Release(int at, int value) {
+        int shift = (at & 3) * 8;
+        int w0 = at & ~3;
+        if (shift == 0) {
+            WORD.setRelease(bytes, w0, value);
+            return;
+        }
+        int lowMask = (1 << shift) - 1;
+        int old0 = (int) WORD.getAcquire(bytes, w0);
+        int old1 = (int) WORD.getAcquire(bytes, w0 + 4);
+        WORD.setRelease(bytes, w0, (old0 & lowMask) | (value << shift));
+        WORD.setRelease(bytes, w0 + 4, (old1 & ~(-1 >>> (32 - shift))) | (value >>> (32 - shift)));
+    }
+
+    /** One byte store (the INT3 of the breakpoint protocol, or the first byte written back). */
+    public void storeByteRelease(int at, byte value) {
+        BYTE.setRelease(bytes, at, value);
     }
 
     /** One fetch of the little-endian 32-bit field at {@code at}, word by word. */
