@@ -14,6 +14,25 @@ have ar      || need+=(binutils)
 have python3 || need+=(python3)
 # /usr/bin/time -v measures peak RSS in bench/ scripts.
 [[ -x /usr/bin/time ]] || need+=(time)
+# recordmcount.pl (the riscv64 mcount oracle of the Cross*Test fixtures) is perl.
+have perl    || need+=(perl)
+# Cross toolchains (gcc + binutils + a static glibc per architecture): the cross-architecture
+# tests compile, link and run their programs with them (examples/static-calls/build.sh ARCH,
+# the trampoline templates of linker-scripts, collector's fixtures/Cross*Test).
+for pair in i686-linux-gnu:i386 aarch64-linux-gnu:arm64 arm-linux-gnueabihf:armhf \
+            powerpc64le-linux-gnu:ppc64el powerpc64-linux-gnu:ppc64 powerpc-linux-gnu:powerpc \
+            riscv64-linux-gnu:riscv64 s390x-linux-gnu:s390x; do
+    triplet=${pair%%:*} debarch=${pair##*:}
+    have "$triplet-gcc" || need+=("gcc-$triplet")
+    [[ -f /usr/$triplet/lib/libc.a ]] || need+=("libc6-dev-$debarch-cross")
+done
+# loongarch64 has no GNU cross toolchain or C library in Debian 12: clang, lld and llvm's objdump,
+# readelf and nm (package llvm-19).
+have clang-19        || need+=(clang-19)
+have ld.lld-19       || need+=(lld-19)
+have llvm-objdump-19 || need+=(llvm-19)
+# qemu-user runs the cross-built programs (qemu-aarch64-static, ..., qemu-loongarch64-static).
+have qemu-loongarch64-static || need+=(qemu-user-static)
 
 if ((${#need[@]})); then
     if [[ $(id -u) -ne 0 ]]; then

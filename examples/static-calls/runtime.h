@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "branch.h"
 #include "patchable.h"
 
 /* The table, bounded by the symbols the linker script of `patchsites stubs --place` defines. */
@@ -15,17 +16,19 @@ uintptr_t site_address(const struct static_call_site *s);
 const void *site_key(const struct static_call_site *s);
 int site_is_tail(const struct static_call_site *s);
 
-/* The current destination of a site's call/jmp, or NULL if it is not a call/jmp/jcc rel32. */
+/* The current destination (a code address) of a site's branch, or NULL if the site holds no
+ * branch this runtime knows (branch.c). */
 const void *site_destination(const struct static_call_site *s);
 
 /* Prints the table: site, function+offset, instruction, current destination, key, tail flag. */
 void sites_print(FILE *out);
 
 /*
- * Re-targets one site to func: checks the instruction first (E8/E9 rel32, or 0F 8x rel32 for
- * a conditional tail call, matching the entry's tail flag) and that func is in rel32 reach,
- * makes the page(s) writable, rewrites the rel32, restores the protection the page had.
- * Returns 0, or -1 with a message on stderr and the code untouched.
+ * Re-targets one site to func (a C function pointer): checks the instruction first (a direct
+ * call, jump or conditional jump of the architecture, branch.c, whose kind matches the entry's
+ * tail flag) and that func is in its reach, makes the page(s) writable, rewrites the branch's
+ * displacement, makes the instruction fetch see it (branch_sync), and restores the protection
+ * the pages had. Returns 0, or -1 with a message on stderr and the code untouched.
  */
 int site_retarget(const struct static_call_site *s, const void *func);
 
