@@ -35,4 +35,13 @@ public interface PatchRules {
 
     /** The bytes of {@code insn} at {@code address} re-targeted to {@code newTarget}; same length, same kind. */
     byte[] retarget(byte[] insn, long address, long newTarget);
+
+    /**
+     * The rules for code in the instruction set an ELF mapping symbol names at the site ('a' ARM,
+     * 't' Thumb, 0 unknown). Only 32-bit ARM needs it: the same four bytes can be an A32 and a
+     * Thumb branch. Everywhere else, this.
+     */
+    default PatchRules forState(char mapping) {
+        return this;
+    }
 }

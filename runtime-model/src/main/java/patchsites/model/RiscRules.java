@@ -47,7 +47,7 @@ abstract class RiscRules implements PatchRules {
         }
         byte[] after = null;
         if (newTarget.isPresent() && where.isExact()) {
-            after = encode(insn, newTarget.getAsLong() - where.address());
+            after = encodeAt(insn, where.address(), newTarget.getAsLong());
             if (after == null) {
                 return new Assessment(Verdict.OUT_OF_RANGE, rangeReason(insn), 0, false);
             }
@@ -61,12 +61,22 @@ abstract class RiscRules implements PatchRules {
         if (f == null) {
             throw new IllegalArgumentException("not a direct branch: " + hex(insn));
         }
+        return destination(insn, f, address);
+    }
+
+    /** Where the decoded branch at {@code address} goes: address + displacement, unless the form says otherwise. */
+    long destination(byte[] insn, Form f, long address) {
         return address + f.displacement();
+    }
+
+    /** {@code insn} at {@code address} re-targeted to {@code newTarget}, or null when out of reach. */
+    byte[] encodeAt(byte[] insn, long address, long newTarget) {
+        return encode(insn, newTarget - address);
     }
 
     @Override
     public byte[] retarget(byte[] insn, long address, long newTarget) {
-        byte[] out = encode(insn, newTarget - address);
+        byte[] out = encodeAt(insn, address, newTarget);
         if (out == null) {
             throw new IllegalArgumentException(rangeReason(insn));
         }

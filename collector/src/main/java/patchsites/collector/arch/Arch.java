@@ -56,6 +56,16 @@ public interface Arch {
     }
 
     /**
+     * ppc64 ELFv1: the section of function descriptors ({@code .opd}). A function symbol defined
+     * there stands for the code that its descriptor's first doubleword points to (in a relocatable
+     * object, an absolute relocation of {@link #tableAbsoluteType()} against the code section).
+     * Null where function symbols are code addresses.
+     */
+    default String functionDescriptorSection() {
+        return null;
+    }
+
+    /**
      * Sections that hold template code copied elsewhere at run time (x86 alternatives). Branches
      * there are not sites: the kernel patches the copy, not the template, and objtool skips them.
      */

@@ -17,7 +17,9 @@ import patchsites.model.SiteKind;
  */
 public final class Arm implements Arch {
     public static final int R_ARM_PC24 = 1, R_ARM_ABS32 = 2, R_ARM_REL32 = 3, R_ARM_THM_CALL = 10, R_ARM_CALL = 28,
-            R_ARM_JUMP24 = 29, R_ARM_THM_JUMP24 = 30, R_ARM_THM_JUMP19 = 51;
+            R_ARM_JUMP24 = 29, R_ARM_THM_JUMP24 = 30, R_ARM_PREL31 = 42, R_ARM_MOVW_ABS_NC = 43, R_ARM_MOVT_ABS = 44,
+            R_ARM_MOVW_PREL_NC = 45, R_ARM_MOVT_PREL = 46, R_ARM_THM_MOVW_ABS_NC = 47, R_ARM_THM_MOVT_ABS = 48,
+            R_ARM_THM_MOVW_PREL_NC = 49, R_ARM_THM_MOVT_PREL = 50, R_ARM_THM_JUMP19 = 51;
 
     /** Byte order of instructions: little-endian except in legacy BE32 objects. */
     private final ByteOrder code;
@@ -132,6 +134,28 @@ public final class Arm implements Arch {
             case R_ARM_ABS32:
             case R_ARM_REL32:
                 return Words.fits(section, field, 4) ? Words.u32(section, field, section.order()) : 0;
+            case R_ARM_PREL31: // .ARM.exidx: 31-bit place-relative, bit 31 kept for the table
+                return Words.fits(section, field, 4) ? (Words.u32(section, field, section.order()) << 1) >> 1 : 0;
+            case R_ARM_MOVW_ABS_NC:
+            case R_ARM_MOVT_ABS:
+            case R_ARM_MOVW_PREL_NC:
+            case R_ARM_MOVT_PREL: { // imm4:imm12, sign-extended (AAELF 4.6.1.6)
+                if (!Words.fits(section, field, 4)) {
+                    return 0;
+                }
+                int insn = Words.u32(section, field, code);
+                return (short) (((insn >>> 16) & 0xf) << 12 | (insn & 0xfff));
+            }
+            case R_ARM_THM_MOVW_ABS_NC:
+            case R_ARM_THM_MOVT_ABS:
+            case R_ARM_THM_MOVW_PREL_NC:
+            case R_ARM_THM_MOVT_PREL: { // imm4:i:imm3:imm8, sign-extended
+                if (!Words.fits(section, field, 4)) {
+                    return 0;
+                }
+                int hw1 = Words.u16(section, field, code), hw2 = Words.u16(section, field + 2, code);
+                return (short) ((hw1 & 0xf) << 12 | ((hw1 >> 10) & 1) << 11 | ((hw2 >> 12) & 7) << 8 | (hw2 & 0xff));
+            }
             case R_ARM_CALL:
             case R_ARM_JUMP24:
             case R_ARM_PC24: {
@@ -202,6 +226,7 @@ public final class Arm implements Arch {
             case R_ARM_JUMP24: return "R_ARM_JUMP24";
             case R_ARM_THM_JUMP24: return "R_ARM_THM_JUMP24";
             case R_ARM_THM_JUMP19: return "R_ARM_THM_JUMP19";
+            case R_ARM_PREL31: return "R_ARM_PREL31";
             default: return "R_ARM_" + type;
         }
     }

@@ -9,12 +9,14 @@ import patchsites.model.SiteKind;
 
 /**
  * 32-bit PowerPC (SysV, big-endian, RELA). {@code bl}/{@code b} with R_PPC_REL24 (R_PPC_PLTREL24
- * under secure-PLT PIC, whose addend is the GOT pointer offset, not a branch offset), {@code bc}
- * with R_PPC_REL14. No TOC: real tail calls exist.
+ * under secure-PLT PIC, whose addend is the GOT pointer offset, not a branch offset;
+ * R_PPC_LOCAL24PC under PIC/PIE for a callee the compiler knows binds locally: a static function
+ * or, with -fPIE, one defined in the object), {@code bc} with R_PPC_REL14. No TOC: real tail
+ * calls exist.
  */
 public final class Ppc32 implements Arch {
     public static final int R_PPC_ADDR32 = 1, R_PPC_REL24 = 10, R_PPC_REL14 = 11, R_PPC_REL14_BRTAKEN = 12,
-            R_PPC_REL14_BRNTAKEN = 13, R_PPC_PLTREL24 = 18, R_PPC_REL32 = 26;
+            R_PPC_REL14_BRNTAKEN = 13, R_PPC_PLTREL24 = 18, R_PPC_LOCAL24PC = 23, R_PPC_REL32 = 26;
 
     private final ByteOrder order;
 
@@ -33,6 +35,7 @@ public final class Ppc32 implements Arch {
         switch (relocType) {
             case R_PPC_REL24:
             case R_PPC_PLTREL24:
+            case R_PPC_LOCAL24PC:
                 iForm = true;
                 break;
             case R_PPC_REL14:
@@ -87,6 +90,7 @@ public final class Ppc32 implements Arch {
             case R_PPC_REL24: return "R_PPC_REL24";
             case R_PPC_REL14: return "R_PPC_REL14";
             case R_PPC_PLTREL24: return "R_PPC_PLTREL24";
+            case R_PPC_LOCAL24PC: return "R_PPC_LOCAL24PC";
             case R_PPC_REL32: return "R_PPC_REL32";
             default: return "R_PPC_" + type;
         }

@@ -13,7 +13,8 @@ import patchsites.model.SiteKind;
  * restore {@code ld r2,24(r1)} (40 on ELFv1) when the callee has another TOC; such a site is
  * reported as the 8-byte pair. Power10 pcrel code uses R_PPC64_REL24_NOTOC with no nop and real
  * tail calls ({@code b}). ELFv2 functions have a local entry point (st_other) that same-TOC calls
- * enter. ELFv1 calls name the function descriptor symbol, matched by name like any symbol.
+ * enter. ELFv1 calls name the function descriptor symbol, matched by name like any symbol; the
+ * enclosing function of a site is found through the descriptors in {@code .opd}.
  */
 public final class Ppc64 implements Arch {
     public static final int R_PPC64_ADDR64 = 38, R_PPC64_REL24 = 10, R_PPC64_REL14 = 11, R_PPC64_REL14_BRTAKEN = 12,
@@ -66,6 +67,11 @@ public final class Ppc64 implements Arch {
         }
         int v = (stOther >> 5) & 7;
         return v < 2 || v == 7 ? 0 : 1L << v >> 2 << 2; // 2..6 -> 4, 8, 16, 32, 64 bytes
+    }
+
+    @Override
+    public String functionDescriptorSection() {
+        return elfV2 ? null : ".opd";
     }
 
     @Override

@@ -15,8 +15,8 @@ import patchsites.model.SiteKind;
  * relocation as a call when it loads an address: it is a reference.
  */
 public final class S390x implements Arch {
-    public static final int R_390_PC32 = 5, R_390_PC16DBL = 16, R_390_PC32DBL = 19, R_390_PLT32DBL = 20,
-            R_390_64 = 22, R_390_PLT16DBL = 29;
+    public static final int R_390_PC32 = 5, R_390_PC16DBL = 17, R_390_PLT16DBL = 18, R_390_PC32DBL = 19,
+            R_390_PLT32DBL = 20, R_390_64 = 22;
 
     @Override
     public String name() {

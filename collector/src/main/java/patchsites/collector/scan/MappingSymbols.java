@@ -10,19 +10,33 @@ import patchsites.collector.elf.SymbolTable;
 /**
  * The ARM ELF mapping symbols ({@code $a}, {@code $t}, {@code $d}, {@code $x}, optionally with a
  * {@code .suffix}): each marks where ARM code, Thumb code, data or A64 code starts in its section.
+ * Positions are offsets in the section, in relocatable objects and linked programs alike.
  */
-final class MappingSymbols {
+public final class MappingSymbols {
     private final Map<Integer, long[]> offsets = new HashMap<>();
     private final Map<Integer, char[]> kinds = new HashMap<>();
 
+    /** The mapping symbols of the object's first symbol table ({@code .symtab}), none if it has none. */
+    public static MappingSymbols of(ElfFile elf) {
+        for (int i = 1; i < elf.sectionCount(); i++) {
+            if (elf.sectionType(i) == ElfFile.SHT_SYMTAB) {
+                return new MappingSymbols(elf, elf.symbolTable(i));
+            }
+        }
+        return new MappingSymbols(elf, null);
+    }
+
     MappingSymbols(ElfFile elf, SymbolTable syms) {
+        if (syms == null) {
+            return;
+        }
         Map<Integer, List<long[]>> rows = new HashMap<>();
         for (int i = 1; i < syms.count(); i++) {
             if (syms.binding(i) != SymbolTable.STB_LOCAL) {
                 continue;
             }
             int off = syms.nameOffset(i);
-            if (off == 0 || syms.names().bytes().get(off) != '$') {
+            if (off == 0 || syms.names().length(off) == 0 || syms.names().bytes().get(off) != '$') { // length() checks off
                 continue;
             }
             String n = syms.name(i);
@@ -31,7 +45,8 @@ final class MappingSymbols {
             }
             int sec = syms.definingSection(i);
             if (sec > 0) {
-                rows.computeIfAbsent(sec, s -> new ArrayList<>()).add(new long[] {syms.value(i), n.charAt(1)});
+                rows.computeIfAbsent(sec, s -> new ArrayList<>())
+                        .add(new long[] {syms.value(i) - TargetIndex.sectionBase(elf, sec), n.charAt(1)});
             }
         }
         for (Map.Entry<Integer, List<long[]>> e : rows.entrySet()) {
@@ -48,7 +63,8 @@ final class MappingSymbols {
         }
     }
 
-    char at(int section, long offset) {
+    /** The mapping in force at {@code offset} of {@code section}: 'a', 't', 'd', 'x', or 0 when none is. */
+    public char at(int section, long offset) {
         long[] o = offsets.get(section);
         if (o == null) {
             return 0;

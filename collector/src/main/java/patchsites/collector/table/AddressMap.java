@@ -2,16 +2,34 @@ package patchsites.collector.table;
 
 import java.util.HashMap;
 import java.util.Map;
+import patchsites.collector.arch.Arch;
+import patchsites.collector.arch.Arches;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.SymbolTable;
 
-/** Addresses of a linked program: which executable section holds one, which symbol sits at one. */
+/**
+ * Addresses of a linked program: which executable section holds one, which symbol sits at one.
+ * A function's address is its code address (ARM Thumb functions have bit 0 set in st_value);
+ * mapping symbols ({@code $a}, {@code $t}, {@code $d}, {@code $x}...) name no function and are
+ * never answers.
+ */
 public final class AddressMap {
     private final ElfFile elf;
+    private final Arch arch;
     private Map<Long, String> symbols;
 
     public AddressMap(ElfFile elf) {
         this.elf = elf;
+        this.arch = Arches.forObject(elf);
+    }
+
+    private long address(SymbolTable syms, int i) {
+        return syms.type(i) == SymbolTable.STT_FUNC ? arch.codeAddress(syms.value(i)) : syms.value(i);
+    }
+
+    private static boolean isMappingSymbol(SymbolTable syms, int i) {
+        return syms.binding(i) == SymbolTable.STB_LOCAL && syms.type(i) == SymbolTable.STT_NOTYPE
+                && syms.name(i).startsWith("$");
     }
 
     /** The SHF_EXECINSTR, SHF_ALLOC section containing {@code address}, or -1. */
@@ -37,12 +55,14 @@ public final class AddressMap {
                 SymbolTable syms = elf.symbolTable(s);
                 for (int i = 1; i < syms.count(); i++) {
                     int t = syms.type(i);
-                    if (t == SymbolTable.STT_SECTION || t == SymbolTable.STT_FILE || syms.definingSection(i) < 0) {
+                    if (t == SymbolTable.STT_SECTION || t == SymbolTable.STT_FILE || syms.definingSection(i) < 0
+                            || isMappingSymbol(syms, i)) {
                         continue;
                     }
-                    String prev = symbols.get(syms.value(i));
+                    long at = address(syms, i);
+                    String prev = symbols.get(at);
                     if (prev == null || syms.binding(i) != SymbolTable.STB_LOCAL) {
-                        symbols.put(syms.value(i), syms.name(i));
+                        symbols.put(at, syms.name(i));
                     }
                 }
             }
@@ -61,7 +81,7 @@ public final class AddressMap {
             for (int i = 1; i < syms.count(); i++) {
                 if (syms.definingSection(i) >= 0 && syms.name(i).equals(name)) {
                     if (found < 0 || syms.binding(i) != SymbolTable.STB_LOCAL) {
-                        found = syms.value(i);
+                        found = address(syms, i);
                     }
                 }
             }

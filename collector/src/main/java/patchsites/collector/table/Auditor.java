@@ -17,6 +17,7 @@ import patchsites.collector.emit.TableEmitter;
 import patchsites.collector.emit.TableLayout;
 import patchsites.collector.scan.BranchProbe;
 import patchsites.collector.scan.CallSite;
+import patchsites.collector.scan.MappingSymbols;
 import patchsites.collector.scan.Scanner;
 import patchsites.collector.scan.TargetMatcher;
 import patchsites.model.Assessment;
@@ -55,7 +56,9 @@ public final class Auditor {
 
     public static Report audit(ElfFile elf, Options o) {
         Arch arch = Arches.forObject(elf);
-        PatchRules rules = arch.patchRules(o.model());
+        PatchRules baseRules = arch.patchRules(o.model()), rules = baseRules;
+        // ARM: the same bytes can be an A32 or a Thumb branch; the mapping symbols say which.
+        MappingSymbols mapping = arch.usesMappingSymbols() ? MappingSymbols.of(elf) : null;
         boolean linked = elf.type() != ElfFile.ET_REL;
         List<TableEntry> entries = TableReader.read(elf, arch, o.section(), o.layout());
 
@@ -78,6 +81,7 @@ public final class Auditor {
         List<EntryReport> reports = new ArrayList<>(entries.size());
         Map<Verdict, Integer> verdicts = new EnumMap<>(Verdict.class);
         int placementDependent = 0, extra = 0, duplicates = 0, invalid = 0;
+        AddressMap addresses = null;
         for (TableEntry e : entries) {
             List<String> problems = new ArrayList<>();
             String section = e.siteSection() >= 0 ? elf.sectionName(e.siteSection()) : null;
@@ -95,6 +99,9 @@ public final class Auditor {
                     duplicates++;
                 }
                 byte[] bytes = bytesAt(elf, e.siteSection(), e.siteOffset());
+                if (mapping != null) {
+                    rules = baseRules.forState(mapping.at(e.siteSection(), e.siteOffset()));
+                }
                 length = rules.branchLength(bytes);
                 CallSite s = scanned.get(k);
                 if (s != null) {
@@ -118,7 +125,10 @@ public final class Auditor {
                             : Placement.relocatable(e.siteOffset(), elf.sectionAlign(e.siteSection()));
                     a = rules.assess(insn, recorded, where, OptionalLong.empty());
                     if (linked && target == null) {
-                        target = new AddressMap(elf).symbolAt(rules.target(insn, e.siteAddress()));
+                        if (addresses == null) {
+                            addresses = new AddressMap(elf); // built once: it indexes every symbol
+                        }
+                        target = addresses.symbolAt(rules.target(insn, e.siteAddress()));
                     }
                 }
                 if (o.layout() == TableLayout.SITE_KEY && target != null && o.keys() != null) {

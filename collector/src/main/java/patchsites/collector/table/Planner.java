@@ -11,6 +11,7 @@ import patchsites.collector.arch.Arches;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.emit.TableLayout;
+import patchsites.collector.scan.MappingSymbols;
 import patchsites.model.Assessment;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
@@ -38,7 +39,9 @@ public final class Planner {
             throw new ElfFormatException("is a relocatable object; plan works on linked programs, whose addresses are final");
         }
         Arch arch = Arches.forObject(elf);
-        PatchRules rules = arch.patchRules(model);
+        PatchRules baseRules = arch.patchRules(model);
+        // ARM: the same bytes can be an A32 or a Thumb branch; the mapping symbols say which.
+        MappingSymbols mapping = arch.usesMappingSymbols() ? MappingSymbols.of(elf) : null;
         AddressMap map = new AddressMap(elf);
         long keyAddress = map.addressOf(key);
         if (keyAddress < 0) {
@@ -58,6 +61,7 @@ public final class Planner {
                 continue;
             }
             int sec = e.siteSection();
+            PatchRules rules = mapping == null ? baseRules : baseRules.forState(mapping.at(sec, e.siteOffset()));
             ByteBuffer text = elf.data(sec);
             byte[] window = new byte[(int) Math.min(16, text.limit() - e.siteOffset())];
             text.get((int) e.siteOffset(), window);
@@ -78,7 +82,7 @@ public final class Planner {
             sites.add(new Site(e, elf.sectionName(sec), len > 0 ? rules.decodeKind(insn) : null,
                     current < 0 ? null : map.symbolAt(current), elf.sectionOffset(sec) + e.siteOffset(), step));
         }
-        return new Plan(arch.name(), rules.policy(), keyAddress, newTarget, sites, tx);
+        return new Plan(arch.name(), baseRules.policy(), keyAddress, newTarget, sites, tx);
     }
 
     /** Writes the whole object with every planned site's new bytes in place. */

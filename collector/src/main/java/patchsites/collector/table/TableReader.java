@@ -48,6 +48,10 @@ public final class TableReader {
         for (int i = 1; i < elf.sectionCount(); i++) {
             int t = elf.sectionType(i);
             if ((t == ElfFile.SHT_REL || t == ElfFile.SHT_RELA) && elf.sectionInfo(i) == table) {
+                if (rel >= 0) {
+                    throw new ElfFormatException("sections " + rel + " and " + i + " both relocate "
+                            + elf.sectionName(table));
+                }
                 rel = i;
             }
         }
@@ -81,6 +85,7 @@ public final class TableReader {
             at[(int) slot] = k;
         }
         int siteType = layout == TableLayout.ABS ? arch.tableAbsoluteType() : arch.tablePcRel32Type();
+        SymbolsAt symbolsAt = new SymbolsAt(syms);
         for (int i = 0; i < count; i++) {
             String problem = null;
             int siteSection = -1;
@@ -114,7 +119,7 @@ public final class TableReader {
                     flags = (int) (addend & 3);
                     long rest = addend & ~3L;
                     if (syms.type(sym) == SymbolTable.STT_SECTION) {
-                        key = symbolAt(syms, syms.definingSection(sym), syms.value(sym) + rest);
+                        key = symbolsAt.get(syms.definingSection(sym), syms.value(sym) + rest);
                         if (key == null) {
                             problem = problem != null ? problem : "key points at section offset 0x"
                                     + Long.toHexString(syms.value(sym) + rest) + " with no symbol";
@@ -148,23 +153,45 @@ public final class TableReader {
         return n.isEmpty() ? "symbol " + sym : n;
     }
 
-    /** A named symbol defined at {@code offset} of section {@code sec} (objects, functions, labels). */
-    private static String symbolAt(SymbolTable syms, int sec, long offset) {
-        if (sec < 0) {
-            return null;
+    /**
+     * Named symbols (objects, functions, labels) by section and offset, indexed on first use with
+     * one pass over the symbol table: a lookup per key field would make a table of n entries cost
+     * n passes over the symbols.
+     */
+    private static final class SymbolsAt {
+        private final SymbolTable syms;
+        private java.util.Map<Integer, java.util.Map<Long, String>> bySection;
+
+        SymbolsAt(SymbolTable syms) {
+            this.syms = syms;
         }
-        String best = null;
-        for (int i = 1; i < syms.count(); i++) {
-            int t = syms.type(i);
-            if (t == SymbolTable.STT_SECTION || t == SymbolTable.STT_FILE || syms.value(i) != offset
-                    || syms.definingSection(i) != sec) {
-                continue;
+
+        /** The symbol at {@code offset} of {@code sec}; a global or weak one wins over a local one. */
+        String get(int sec, long offset) {
+            if (sec < 0) {
+                return null;
             }
-            if (best == null || syms.binding(i) != SymbolTable.STB_LOCAL) {
-                best = syms.name(i);
+            if (bySection == null) {
+                bySection = new java.util.HashMap<>();
+                for (int i = 1; i < syms.count(); i++) {
+                    int t = syms.type(i);
+                    if (t == SymbolTable.STT_SECTION || t == SymbolTable.STT_FILE) {
+                        continue;
+                    }
+                    int s = syms.definingSection(i);
+                    if (s < 0) {
+                        continue;
+                    }
+                    java.util.Map<Long, String> m = bySection.computeIfAbsent(s, k -> new java.util.HashMap<>());
+                    long at = syms.value(i);
+                    if (!m.containsKey(at) || syms.binding(i) != SymbolTable.STB_LOCAL) {
+                        m.put(at, syms.name(i));
+                    }
+                }
             }
+            java.util.Map<Long, String> m = bySection.get(sec);
+            return m == null ? null : m.get(offset);
         }
-        return best;
     }
 
     /** Linked program: fields hold resolved values; addresses come from sh_addr. */
