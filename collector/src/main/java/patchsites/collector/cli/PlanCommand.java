@@ -116,6 +116,9 @@ final class PlanCommand implements Callable<Integer> {
         sb.append(" sync rounds: ").append(tx.roundsOneByOne()).append(" one site at a time (static_call_update), ")
                 .append(tx.roundsBatched()).append(" batched (text_poke_queue, ").append(Transaction.BATCH)
                 .append(" per batch)");
+        if (tx.stopMachineRounds() > 0) {
+            sb.append(", plus ").append(tx.stopMachineRounds()).append(" stop_machine for the whole transaction");
+        }
         out.println(sb);
     }
 

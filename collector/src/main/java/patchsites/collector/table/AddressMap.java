@@ -24,7 +24,20 @@ public final class AddressMap {
     }
 
     private long address(SymbolTable syms, int i) {
-        return syms.type(i) == SymbolTable.STT_FUNC ? arch.codeAddress(syms.value(i)) : syms.value(i);
+        if (syms.type(i) != SymbolTable.STT_FUNC) {
+            return syms.value(i);
+        }
+        int sec = syms.definingSection(i);
+        String opd = arch.functionDescriptorSection();
+        if (opd != null && sec > 0 && elf.sectionName(sec).equals(opd) && elf.sectionType(sec) != ElfFile.SHT_NOBITS) {
+            // ppc64 ELFv1: the symbol is a descriptor; its first doubleword is the code address.
+            long at = syms.value(i) - elf.sectionAddress(sec);
+            java.nio.ByteBuffer d = elf.data(sec);
+            if (at >= 0 && at + 8 <= d.limit()) {
+                return d.getLong((int) at);
+            }
+        }
+        return arch.codeAddress(syms.value(i));
     }
 
     private static boolean isMappingSymbol(SymbolTable syms, int i) {
@@ -68,6 +81,29 @@ public final class AddressMap {
             }
         }
         return symbols.get(address);
+    }
+
+    /**
+     * Where a direct call to the function {@code name} from this program goes: its code address,
+     * plus the local entry offset on ppc64 ELFv2 (a same-TOC {@code bl} must skip the global
+     * entry's TOC setup, which expects r12 to hold the entry address). -1 if there is no such symbol.
+     */
+    public long callTarget(String name) {
+        for (int s = 1; s < elf.sectionCount(); s++) {
+            if (elf.sectionType(s) != ElfFile.SHT_SYMTAB) {
+                continue;
+            }
+            SymbolTable syms = elf.symbolTable(s);
+            long found = -1;
+            for (int i = 1; i < syms.count(); i++) {
+                if (syms.definingSection(i) >= 0 && syms.name(i).equals(name)
+                        && (found < 0 || syms.binding(i) != SymbolTable.STB_LOCAL)) {
+                    found = address(syms, i) + arch.localEntryOffset(syms.other(i));
+                }
+            }
+            return found;
+        }
+        return -1;
     }
 
     /** The address of the symbol named {@code name}, or -1. */

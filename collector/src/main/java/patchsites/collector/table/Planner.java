@@ -47,7 +47,7 @@ public final class Planner {
         if (keyAddress < 0) {
             throw new ElfFormatException("no symbol " + key);
         }
-        long newTarget = map.addressOf(to);
+        long newTarget = map.callTarget(to);
         if (newTarget < 0) {
             throw new ElfFormatException("no symbol " + to);
         }

@@ -157,6 +157,35 @@ class CrossArchExampleTest {
         Run relink = run(Map.of(), ld.toArray(String[]::new));
         assertEquals(0, relink.rc, () -> "ld -r of the emitted object: " + relink.describe());
         assertEquals("", relink.err, () -> "ld -r of the emitted object: " + relink.describe());
+
+        planApplyRetargetsTheLinkedProgram(c, out.resolve("static-calls"), defaultBefore);
+    }
+
+    private static final Map<String, String> QEMU = Map.of("i386", "qemu-i386-static", "arm64", "qemu-aarch64-static",
+            "arm", "qemu-arm-static", "ppc64le", "qemu-ppc64le-static", "ppc64", "qemu-ppc64-static", "ppc32",
+            "qemu-ppc-static", "riscv64", "qemu-riscv64-static", "s390x", "qemu-s390x-static", "loongarch64",
+            "qemu-loongarch64-static");
+
+    /**
+     * {@code patchsites plan --apply} patches a copy of the linked program offline (ppc64 ELFv1:
+     * through the function descriptor; ELFv2: to the local entry); the copy, run under qemu,
+     * calls the new implementation from every site without patching anything itself.
+     */
+    private void planApplyRetargetsTheLinkedProgram(Case c, Path program, long workloadCalls) {
+        Path patched = tmp.resolve("static-calls.patched");
+        java.io.StringWriter pout = new java.io.StringWriter(), perr = new java.io.StringWriter();
+        int rc = patchsites.collector.cli.Main.run(new java.io.PrintWriter(pout), new java.io.PrintWriter(perr), "plan",
+                "--section=.static_call_sites", "--layout=site-key", "--key=__SCK__filter", "--to=filter_strict",
+                "--apply=" + patched, program.toString());
+        assertEquals(0, rc, () -> "plan --apply: " + pout + perr);
+        Run original = run(Map.of(), QEMU.get(c.arch()), program.toString(), "--workload");
+        assertEquals(0, original.rc, original::describe);
+        assertTrue(original.out.contains("filter_default " + workloadCalls + " calls, filter_strict 0 calls"),
+                original::describe);
+        Run copy = run(Map.of(), QEMU.get(c.arch()), patched.toString(), "--workload");
+        assertEquals(0, copy.rc, copy::describe);
+        assertTrue(copy.out.contains("filter_default 0 calls, filter_strict " + workloadCalls + " calls"),
+                () -> "the plan-patched copy: " + copy.describe() + "\nplan said:\n" + pout);
     }
 
     /**
