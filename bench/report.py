@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Turns bench results into Markdown and puts them between markers in docs/performance.md."""
+import json, os, re, subprocess, sys, platform
+
+def machine():
+    cpu = ""
+    try:
+        for l in open("/proc/cpuinfo"):
+            if l.startswith("model name"):
+                cpu = l.split(":", 1)[1].strip(); break
+    except OSError:
+        pass
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+    return f"{cpu}, {os.cpu_count()} cores, {java}"
+
+def replace(doc, name, text):
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    s = open(doc).read() if os.path.exists(doc) else "# Performance\n"
+    block = f"{begin}\n{text.rstrip()}\n{end}"
+    if begin in s:
+        s = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda m: block, s, flags=re.S)
+    else:
+        s = s.rstrip() + "\n\n" + block + "\n"
+    open(doc, "w").write(s)
+
+def jmh(root, work):
+    res = json.load(open(os.path.join(root, "bench/results/jmh.json")))
+    log = open(os.path.join(root, "bench/results/jmh.log")).read()
+    relocs = {m.group(1): (int(m.group(2)), int(m.group(3)))
+              for m in re.finditer(r"\[input\] (\S+): (\d+) relocations on code, (\d+) bytes", log)}
+    out = [f"Machine: {machine()}. JMH 1 fork, 3×2 s warm-up, 5×2 s measured; ± is JMH's 99.9% error.", ""]
+    out += ["| benchmark | input | time/op | throughput |", "|---|---|---:|---|"]
+    for r in res:
+        b = r["benchmark"].split(".")[-2] + "." + r["benchmark"].split(".")[-1]
+        p = r.get("params", {})
+        m = r["primaryMetric"]; score, err, unit = m["score"], m["scoreError"], m["scoreUnit"]
+        inp = p.get("input") or f"{p.get('sites')} sites, {p.get('protocol')}"
+        thr = ""
+        if "ScanBench" in b and p.get("input") in relocs:
+            n, by = relocs[p["input"]]; sec = score / 1000.0
+            thr = f"{n/sec/1e6:.1f} M relocations/s, {by/sec/1e6:.0f} MB/s of relocations ({n} relocations)"
+        if "PatchBench" in b:
+            sites = int(p["sites"]); sec = score / 1e6
+            sync = r.get("secondaryMetrics", {}).get("syncRounds", {}).get("score", 0)
+            ops = r.get("secondaryMetrics", {}).get("sitesPatched", {}).get("score", 0)
+            per = sync / (ops / sites) if ops else 0
+            thr = f"{sites/sec/1e6:.1f} M sites/s, {per:.0f} sync rounds per transaction"
+        out.append(f"| {b} | {inp} | {score:.3f} ± {err:.3f} {unit} | {thr} |")
+    gc = json.load(open(os.path.join(root, "bench/results/jmh-gc.json")))
+    for r in gc:
+        sm = r.get("secondaryMetrics", {})
+        a = sm.get("gc.alloc.rate.norm", {}).get("score")
+        if a is not None and "combined.o" in relocs:
+            n = relocs["combined.o"][0]
+            out += ["", f"Allocation (`-prof gc`, ScanBench on combined.o): {a/1e6:.2f} MB per scan, "
+                    f"{a/n:.2f} bytes per relocation scanned ({n} relocations)."]
+    replace(os.path.join(root, "docs/performance.md"), "jmh", "\n".join(out))
+
+def compare(root, table):
+    replace(os.path.join(root, "docs/performance.md"), "objtool", open(table).read())
+
+if __name__ == "__main__":
+    if sys.argv[1] == "jmh":
+        jmh(sys.argv[2], sys.argv[3])
+    else:
+        compare(sys.argv[2], sys.argv[3])
