@@ -15,7 +15,7 @@ tmp=$(mktemp -d "$work/compare.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 mapfile -t mods < <(find "$work/stripped" -name '*.ko' | sort)
-largest_sc=$(ls -S "${mods[@]}" | head -n 1)
+largest_sc=$(ls -S "${mods[@]}" | awk "NR == 1")
 objcopy --remove-section=.static_call_sites --remove-section=.rela.static_call_sites "$work/combined.o" "$tmp/combined.stripped.o"
 
 emit=("$root/patchsites" emit '--target=__SCT__*' --section=.static_call_sites --layout=site-key

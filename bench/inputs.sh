@@ -12,7 +12,7 @@ mkdir -p "$work"
 find "$corpus/modules" -name '*.ko' | sort > "$work/modules.txt"
 
 if [[ ! -f $work/largest.ko ]]; then
-    cp "$(xargs ls -S < "$work/modules.txt" | head -n 1)" "$work/largest.ko.tmp"
+    cp "$(xargs ls -S < "$work/modules.txt" | awk "NR == 1")" "$work/largest.ko.tmp"
     mv "$work/largest.ko.tmp" "$work/largest.ko"
 fi
 if [[ ! -f $work/combined.o ]]; then

@@ -12,6 +12,10 @@ have ld      || need+=(binutils)
 have objdump || need+=(binutils)
 have ar      || need+=(binutils)
 have python3 || need+=(python3)
+# The kbuild tests (collector/.../kbuild) run the real 6.1 Makefile.vmlinux_o and link-vmlinux.sh
+# after applying linker-scripts/kbuild/*.patch: make and patch.
+have make    || need+=(make)
+have patch   || need+=(patch)
 # /usr/bin/time -v measures peak RSS in bench/ scripts.
 [[ -x /usr/bin/time ]] || need+=(time)
 # recordmcount.pl (the riscv64 mcount oracle of the Cross*Test fixtures) is perl.

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATCHSITES_CORPUS="${PATCHSITES_CORPUS:-$HOME/.cache/patchsites/corpus}"
 bash scripts/fetch-corpus.sh "$PATCHSITES_CORPUS" >/dev/null
+# linux-6.1 files the kbuild tests patch and run (link-vmlinux.sh, vmlinux.lds.h): linux-source-6.1.
+bash scripts/fetch-kernel-files.sh "$PATCHSITES_CORPUS" >/dev/null
 # The corpus is there now: a test that cannot find it must fail, not skip.
 export PATCHSITES_REQUIRE_CORPUS=true
 mvn -B -ntp verify

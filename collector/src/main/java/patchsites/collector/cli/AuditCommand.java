@@ -26,20 +26,30 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "audit",
         mixinStandardHelpOptions = true,
-        description = "Check an existing call-site table: every entry must be a direct call/jump of the%n"
-                + "recorded kind to a target, every such site must have an entry, none twice; and give%n"
-                + "each site the runtime model's verdict (atomic, breakpoint, stop-machine, ...).",
-        footer = {"",
-                "Without --target the targets are the ones the table's own sites reach.",
-                "In a relocatable object a site's address is final only modulo its section's alignment:",
-                "a site is atomic only if it is for every placement that alignment permits; sites that",
-                "would be atomic for some placements are counted as placement-dependent.",
+        header = "Check a call-site table against the code, with the runtime model's verdicts.",
+        description = "Checks an existing call-site table: every entry must be a direct call or jump of"
+                + " the recorded kind to a target, every such site must have an entry, none twice; and"
+                + " gives each site the runtime model's verdict (atomic, breakpoint, stop-machine, ...).",
+        footerHeading = "%nNotes:%n",
+        footer = {
+                "Without --target the targets are the ones the table's own sites reach. In a",
+                "relocatable object a site's address is final only modulo its section's",
+                "alignment: a site is atomic only if it is so for every placement the alignment",
+                "permits; those atomic for some placements are counted as placement-dependent.",
+                "",
+                "In a linked program the table is the section of its name or, inside another",
+                "output section (vmlinux keeps .static_call_sites in .rodata), the bytes between",
+                "__start_<id> and __stop_<id>. --verbose lists every entry, not only those with",
+                "problems.",
                 "",
                 "Examples:",
                 "  patchsites audit --section=.static_call_sites --layout=site-key kvm.ko",
-                "  patchsites audit --section=.static_call_sites --layout=site-key --x86-policy=linux --json vmlinux.o",
-                "",
-                "Exit status: 0 consistent, 1 problems found, 2 bad input or usage."})
+                "  patchsites audit --section=.static_call_sites --layout=site-key \\",
+                "      --x86-policy=linux --json vmlinux.o",
+                "  patchsites audit -v --section=.static_call_sites --layout=site-key prog"},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:ok: every table is consistent",
+                "1:findings: a table has invalid, missing, extra or duplicate entries", Main.EXIT_BAD})
 final class AuditCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -64,8 +74,8 @@ final class AuditCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per entry and per missing site, then a summary object.")
     boolean json;
 
-    @Option(names = {"-v", "--verbose"}, description = "List every entry, not only those with problems.")
-    boolean verbose;
+    /** The global --verbose: list every entry, not only those with problems. */
+    private boolean verbose;
 
     @Parameters(paramLabel = "FILE", arity = "1..*", description = "Objects, archives or linked programs.")
     List<Path> files;
@@ -76,7 +86,8 @@ final class AuditCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Diagnostics diag = new Diagnostics(spec.commandLine().getErr());
+        Diagnostics diag = Main.diagnostics(spec);
+        verbose = Main.of(spec).verbose;
         Auditor.Options options;
         try {
             TableEmitter.KeyRule keys = null;
@@ -94,10 +105,12 @@ final class AuditCommand implements Callable<Integer> {
                 return 2;
             }
         } catch (IllegalArgumentException e) {
-            diag.error("patchsites", e.getMessage());
+            diag.error(e.getMessage());
             return 2;
         }
+        Progress progress = Progress.of(spec.commandLine().getErr(), "audit", files.size(), diag.quiet());
         for (Path f : files) {
+            progress.hide();
             String file = f.toString();
             try {
                 ObjectReader.read(f, (member, elf) -> {
@@ -124,7 +137,10 @@ final class AuditCommand implements Callable<Integer> {
                 diag.error(file, Diagnostics.internal(e));
                 badInput = true;
             }
+            out.flush();
+            progress.step();
         }
+        progress.close();
         out.flush();
         return badInput ? 2 : problems > 0 ? 1 : 0;
     }

@@ -5,29 +5,69 @@ import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 
-/** One-line diagnostics in the binutils manner: {@code patchsites: FILE: message}. */
+/**
+ * One-line diagnostics in the GNU manner: {@code patchsites: FILE: error: message},
+ * {@code patchsites: FILE: warning: message}, and {@code patchsites: error: message} for what
+ * concerns no file (usage). {@code --quiet} drops the warnings, never the errors.
+ */
 final class Diagnostics {
     private final PrintWriter err;
+    private final boolean quiet;
 
     Diagnostics(PrintWriter err) {
+        this(err, false);
+    }
+
+    Diagnostics(PrintWriter err, boolean quiet) {
         this.err = err;
+        this.quiet = quiet;
     }
 
     static String where(String file, String member) {
         return member == null ? file : file + "(" + member + ")";
     }
 
+    /** An error about a file ({@code FILE} or {@code FILE(member)}). */
     void error(String where, String message) {
-        err.println("patchsites: " + where + ": " + message);
+        err.println(oneLine("patchsites: " + where + ": error: " + message));
+    }
+
+    /** An error that concerns no file: a bad option or option value. */
+    void error(String message) {
+        err.println(oneLine("patchsites: error: " + message));
     }
 
     void warning(String where, String message) {
-        err.println("patchsites: " + where + ": warning: " + message);
+        if (!quiet) {
+            err.println(oneLine("patchsites: " + where + ": warning: " + message));
+        }
+    }
+
+    boolean quiet() {
+        return quiet;
+    }
+
+    /**
+     * A diagnostic stays one line whatever the file holds: names read from a file (sections,
+     * symbols, archive members) may contain newlines or other control characters, shown as \xNN.
+     */
+    static String oneLine(String s) {
+        return patchsites.collector.elf.ElfFormatException.oneLine(s);
     }
 
     /** An unexpected exception while reading input, as one line. */
     static String internal(RuntimeException e) {
-        StackTraceElement at = e.getStackTrace().length > 0 ? e.getStackTrace()[0] : null;
+        // Where in patchsites it happened (the top frame is usually inside java.nio).
+        StackTraceElement at = null;
+        for (StackTraceElement f : e.getStackTrace()) {
+            if (at == null) {
+                at = f;
+            }
+            if (f.getClassName().startsWith("patchsites.")) {
+                at = f;
+                break;
+            }
+        }
         return "malformed input not caught by a check (" + e + (at == null ? "" : " at " + at)
                 + "); please report this";
     }

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import patchsites.collector.elf.Archive;
 import patchsites.collector.elf.ElfFile;
@@ -27,21 +28,27 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "emit",
         mixinStandardHelpOptions = true,
-        description = "Write the call-site table of the matching sites into a relocatable object,%n"
-                + "replacing a table of the same name if there is one.",
-        footer = {"",
-                "Layouts:",
-                "  site-key  s32 site, s32 key|tail (struct static_call_site, .static_call_sites)",
-                "  site      s32 site (.retpoline_sites, .return_sites)",
-                "  abs       pointer-sized absolute address (__mcount_loc)",
+        header = "Write the call-site table of the matching sites into an object.",
+        description = "Writes the call-site table of the matching sites into a relocatable object,"
+                + " replacing a table of the same name if there is one.",
+        footerHeading = "%nNotes:%n",
+        footer = {
+                "Layouts (docs/formats.md):",
+                "  site-key  s32 site, s32 key|tail: struct static_call_site",
+                "  site      s32 site: .retpoline_sites, .return_sites",
+                "  abs       pointer-sized absolute address: __mcount_loc",
+                "",
+                "The object is written to a temporary file that is renamed into place: on",
+                "any error the original is untouched. With --verbose, emit says how many",
+                "entries it wrote.",
                 "",
                 "Examples:",
-                "  patchsites emit --target='__SCT__*' --section=.static_call_sites --layout=site-key \\",
-                "      --key-prefix=__SCT__=__SCK__ --in-place vmlinux.o",
-                "  patchsites emit --target=__fentry__ --section=__mcount_loc --layout=abs -o out.o in.o",
-                "",
-                "The object is written to a temporary file that is renamed into place: on any error",
-                "the original is untouched. Exit status: 0 ok, 2 bad input or usage."})
+                "  patchsites emit --target='__SCT__*' --section=.static_call_sites \\",
+                "      --layout=site-key --key-prefix=__SCT__=__SCK__ --in-place vmlinux.o",
+                "  patchsites emit --target=__fentry__ --section=__mcount_loc --layout=abs \\",
+                "      -o out.o in.o"},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {Main.EXIT_OK, Main.EXIT_BAD})
 final class EmitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -75,16 +82,18 @@ final class EmitCommand implements Callable<Integer> {
         Path output;
     }
 
-    @Option(names = {"-v", "--verbose"}, description = "Say what was written.")
-    boolean verbose;
+    /** The global --verbose: say what was written. */
+    private boolean verbose;
 
-    @Parameters(paramLabel = "FILE", arity = "1", description = "A relocatable ELF object (.o, .ko, ld -r output).")
-    Path file;
+    @Parameters(paramLabel = "FILE", arity = "1..*",
+            description = "Relocatable ELF objects (.o, .ko, ld -r output); several only with --in-place.")
+    List<Path> files;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Diagnostics diag = new Diagnostics(spec.commandLine().getErr());
+        Diagnostics diag = Main.diagnostics(spec);
+        verbose = Main.of(spec).verbose;
         TargetMatcher matcher = targetOptions.matcher(diag);
         if (matcher == null) {
             return 2;
@@ -95,12 +104,30 @@ final class EmitCommand implements Callable<Integer> {
             tableLayout = TableLayout.parse(layout);
             keys = keyRule();
         } catch (IllegalArgumentException e) {
-            diag.error("patchsites", e.getMessage());
+            diag.error(e.getMessage());
             return 2;
         }
+        if (!destination.inPlace && files.size() != 1) {
+            diag.error("patchsites", "-o takes one input object; use --in-place for several");
+            return 2;
+        }
+        int rc = 0;
+        for (Path file : files) {
+            rc = Math.max(rc, emitOne(file, out, diag, matcher, tableLayout, keys));
+        }
+        out.flush();
+        return rc;
+    }
+
+    /** Emits into one object; 0 or 2. Objects are independent: one bad file does not stop the others. */
+    private int emitOne(Path file, PrintWriter out, Diagnostics diag, TargetMatcher matcher, TableLayout tableLayout,
+            TableEmitter.KeyRule keys) {
         Path target = destination.inPlace ? file : destination.output;
         String where = file.toString();
-        try (Source src = Source.map(file)) {
+        // Locked before the input is read: a concurrent emit on the same file waits for this one to
+        // finish instead of writing its own version of the original over this one's output.
+        try (AtomicFile.Lock lock = AtomicFile.lock(target);
+                Source src = lock.held() && sameFile(target, file) ? Source.map(lock.channel()) : Source.map(file)) {
             ByteBuffer head = src.slice(0, Math.min(8, src.size()));
             if (Archive.isArchive(head)) {
                 throw new ElfFormatException("is an archive; emit writes one object (run it on the ld -r output)");
@@ -138,6 +165,14 @@ final class EmitCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return java.nio.file.Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private TableEmitter.KeyRule keyRule() {

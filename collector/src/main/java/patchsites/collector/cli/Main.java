@@ -1,20 +1,56 @@
 package patchsites.collector.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** Entry point of the {@code patchsites} command. */
 @Command(name = "patchsites",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         subcommands = {ScanCommand.class, EmitCommand.class, StubsCommand.class, AuditCommand.class, PlanCommand.class, CommandLine.HelpCommand.class},
-        description = "Collects patchable call sites (static calls, mcount, retpolines) from ELF objects%n"
-                + "by scanning their relocations.",
-        footer = {"", "Exit status: 0 ok, 2 bad input or usage."})
+        synopsisSubcommandLabel = "COMMAND",
+        header = "Collect, write and check tables of patchable call sites in ELF objects.",
+        description = "Finds the call sites of patchable functions (static calls, __fentry__/mcount, retpoline"
+                + " thunks, return thunks) in ELF objects through their relocations, as objtool and"
+                + " recordmcount do for the Linux kernel; writes them as call-site tables into objects,"
+                + " writes the final link's aliases and table placement, audits existing tables and plans"
+                + " re-targeting a linked program's sites.",
+        footerHeading = "%nNotes:%n",
+        footer = {
+                "Run 'patchsites COMMAND --help' for a command's options and examples. The",
+                "global options may also follow the command. Diagnostics go to stderr, one",
+                "line each: 'patchsites: FILE: error: ...', 'patchsites: FILE: warning: ...'.",
+                "",
+                "Examples:",
+                "  patchsites scan --target='__SCT__*' vmlinux.o",
+                "  patchsites -q audit --section=.static_call_sites --layout=site-key kvm.ko"},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {Main.EXIT_OK, Main.EXIT_FINDINGS, Main.EXIT_BAD})
 public final class Main implements Runnable {
+    /** The exit statuses, in picocli's "code:description" form (usage help, man pages, docs/cli.md). */
+    static final String EXIT_OK = "0:ok",
+            EXIT_FINDINGS = "1:findings: audit found problems in a table, plan has sites it cannot re-target",
+            EXIT_BAD = "2:bad input or usage: an unreadable or malformed file, a bad option; nothing written";
+
     @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    CommandSpec spec;
+
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
+            description = "No warnings, no summary line, no progress line. Errors are still reported.")
+    boolean quiet;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Say more: what emit and stubs wrote, every entry audit checked.")
+    boolean verbose;
 
     public static void main(String[] args) {
         System.exit(run(new PrintWriter(System.out, false), new PrintWriter(System.err, true), args));
@@ -22,7 +58,7 @@ public final class Main implements Runnable {
 
     /** Runs the CLI with the given streams; returns the exit status. Used by tests in-process. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine();
         cl.setOut(out);
         cl.setErr(err);
         int rc = cl.execute(args);
@@ -31,16 +67,106 @@ public final class Main implements Runnable {
         return rc;
     }
 
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: patchsites scan --help)");
+    /** The configured command line: usage layout, exit codes and GNU-style error handling. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler(Main::usageError);
+        cl.setExecutionExceptionHandler((e, c, parsed) -> {
+            // A failure no command turned into a diagnostic: still one line and exit 2.
+            Main main = (Main) c.getCommandSpec().root().userObject();
+            main.diagnostics(c.getErr()).error(e instanceof RuntimeException r ? Diagnostics.internal(r) : e.toString());
+            return 2;
+        });
+        layout(cl);
+        return cl;
     }
 
+    /** Every command's help ends with its examples (the footer) and then its exit status, as man pages do. */
+    private static void layout(CommandLine cl) {
+        List<String> keys = new ArrayList<>(cl.getHelpSectionKeys());
+        // The one-line header is for command lists and the man pages' NAME: the help starts with Usage.
+        keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER_HEADING);
+        keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER);
+        keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST_HEADING);
+        keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST);
+        int footer = keys.indexOf(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER);
+        keys.add(footer + 1, CommandLine.Model.UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST_HEADING);
+        keys.add(footer + 2, CommandLine.Model.UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST);
+        cl.setHelpSectionKeys(keys);
+        CommandLine.Model.UsageMessageSpec u = cl.getCommandSpec().usageMessage();
+        u.sortOptions(false);
+        u.parameterListHeading("%nArguments:%n");
+        u.optionListHeading("%nOptions:%n");
+        u.commandListHeading("%nCommands:%n");
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            sub.getCommandSpec().versionProvider(new Version()); // patchsites scan --version, too
+            layout(sub);
+        }
+    }
+
+    /** A usage error, as binutils reports one: one line, a pointer to --help, exit status 2. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine c = e.getCommandLine();
+        PrintWriter err = c.getErr();
+        String m = e.getMessage();
+        if (!m.isEmpty()) {
+            m = Character.toLowerCase(m.charAt(0)) + m.substring(1);
+        }
+        err.println(Diagnostics.oneLine("patchsites: error: " + m));
+        err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.flush();
+        return 2;
+    }
+
+    /** Diagnostics on {@code err} that honour --quiet. */
+    Diagnostics diagnostics(PrintWriter err) {
+        return new Diagnostics(err, quiet);
+    }
+
+    /** The top-level command of a subcommand's spec: its global options. */
+    static Main of(CommandSpec spec) {
+        return (Main) spec.root().userObject();
+    }
+
+    /** Diagnostics for a subcommand, honouring the global --quiet. */
+    static Diagnostics diagnostics(CommandSpec spec) {
+        return of(spec).diagnostics(spec.commandLine().getErr());
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: patchsites --help)");
+    }
+
+    /**
+     * The version: the jar manifest's Implementation-Version, else the version the build wrote
+     * into {@code version.properties} (class directories, as in tests).
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
+            return new String[] {"patchsites " + version(), "Java " + System.getProperty("java.version") + " ("
+                    + System.getProperty("java.vm.name") + ")"};
+        }
+
+        static String version() {
             String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"patchsites " + (v == null ? "(development build)" : v)};
+            if (v != null) {
+                return v;
+            }
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    Properties p = new Properties();
+                    p.load(in);
+                    String pv = p.getProperty("version", "");
+                    if (!pv.isEmpty() && !pv.startsWith("${")) {
+                        return pv;
+                    }
+                }
+            } catch (IOException e) {
+                // fall through
+            }
+            return "(development build)";
         }
     }
 }

@@ -24,18 +24,22 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "plan",
         mixinStandardHelpOptions = true,
-        description = "Plan re-targeting every site of one key in a linked program: each site's new bytes,%n"
-                + "its verdict, and the transaction's cost; --apply writes a patched copy.",
-        footer = {"",
-                "For site-key tables --key names the key symbol; for site and abs tables, the symbol the",
-                "sites call now.",
+        header = "Plan re-targeting the sites of one key in a linked program.",
+        description = "Plans re-targeting every site of one key in a linked program: each site's new"
+                + " bytes, its verdict and the transaction's cost; --apply writes a patched copy.",
+        footerHeading = "%nNotes:%n",
+        footer = {
+                "For site-key tables --key names the key symbol; for site and abs tables, the",
+                "symbol the sites call now.",
                 "",
                 "Examples:",
-                "  patchsites plan --section=.static_call_sites --layout=site-key --key=__SCK__filter \\",
-                "      --to=filter_strict prog",
-                "  patchsites plan ... --to=filter_strict --apply=prog.patched prog",
-                "",
-                "Exit status: 0 ok, 1 the plan has invalid or out-of-range sites, 2 bad input or usage."})
+                "  patchsites plan --section=.static_call_sites --layout=site-key \\",
+                "      --key=__SCK__filter --to=filter_strict prog",
+                "  patchsites plan --section=.static_call_sites --layout=site-key \\",
+                "      --key=__SCK__filter --to=filter_strict --apply=prog.patched prog"},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:ok: every site can be re-targeted (and --apply wrote the copy)",
+                "1:findings: the plan has invalid or out-of-range sites; nothing written", Main.EXIT_BAD})
 final class PlanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -65,7 +69,7 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Diagnostics diag = new Diagnostics(spec.commandLine().getErr());
+        Diagnostics diag = Main.diagnostics(spec);
         String where = file.toString();
         try (Source src = Source.map(file)) {
             ElfFile elf = ElfFile.parse(src);
@@ -81,7 +85,7 @@ final class PlanCommand implements Callable<Integer> {
                 out.printf("wrote %s: %d sites re-targeted%n", apply, plan.sites().size());
             }
         } catch (IllegalArgumentException e) {
-            diag.error("patchsites", e.getMessage());
+            diag.error(e.getMessage());
             return 2;
         } catch (ElfFormatException e) {
             diag.error(where, e.getMessage());

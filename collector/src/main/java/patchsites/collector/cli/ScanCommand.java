@@ -29,15 +29,23 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "scan",
         mixinStandardHelpOptions = true,
-        description = "List the direct call, tail-call and conditional tail-call sites whose target matches%n"
-                + "the given symbols, found through the objects' relocations.",
-        footer = {"",
+        header = "List the call sites of the target symbols in ELF objects and archives.",
+        description = "Lists the direct call, tail-call and conditional tail-call sites whose target"
+                + " matches the given symbols, found through the objects' relocations.",
+        footerHeading = "%nNotes:%n",
+        footer = {
+                "One row per site: file, section, offset of the instruction's first byte",
+                "(prefixes included), kind (call, tail, cond-tail; ref with --include-refs),",
+                "instruction length, target, enclosing function; then a summary line (not",
+                "with --quiet or --json). Archives, kbuild's thin built-in.a and vmlinux.a",
+                "too, are read member by member.",
+                "",
                 "Examples:",
                 "  patchsites scan --target='__SCT__*' vmlinux.o",
                 "  patchsites scan --target=__fentry__ --json drivers/net/foo.ko",
-                "  patchsites scan --targets-file=thunks.txt --include-refs built-in.a",
-                "",
-                "Exit status: 0 ok, 2 bad input or usage."})
+                "  patchsites scan --targets-file=thunks.txt --include-refs built-in.a"},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:ok (also when no site matches)", Main.EXIT_BAD})
 final class ScanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -57,7 +65,7 @@ final class ScanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Diagnostics diag = new Diagnostics(spec.commandLine().getErr());
+        Diagnostics diag = Main.diagnostics(spec);
         TargetMatcher matcher = targetOptions.matcher(diag);
         if (matcher == null) {
             return 2;
@@ -77,19 +85,25 @@ final class ScanCommand implements Callable<Integer> {
         pool.shutdown();
 
         boolean failed = false;
-        Output output = json ? new JsonOutput(out) : new TableOutput(out);
-        for (int i = 0; i < pending.size(); i++) {
-            FileReport report = join(pending.get(i));
-            pending.set(i, null); // let finished reports go
-            for (ObjectReport o : report.objects) {
-                for (String w : o.result.warnings()) {
-                    diag.warning(Diagnostics.where(report.file, o.member), w);
+        Output output = json ? new JsonOutput(out) : new TableOutput(out, diag.quiet());
+        try (Progress progress = Progress.of(spec.commandLine().getErr(), "scan", files.size(), diag.quiet())) {
+            for (int i = 0; i < pending.size(); i++) {
+                FileReport report = join(pending.get(i));
+                pending.set(i, null); // let finished reports go
+                if (json || report.error != null || report.objects.stream().anyMatch(o -> !o.result.warnings().isEmpty())) {
+                    progress.hide(); // JSON lines and diagnostics never share a line with the progress line
                 }
-                output.add(report.file, o.member, o.result);
-            }
-            if (report.error != null) {
-                diag.error(report.errorWhere, report.error);
-                failed = true;
+                for (ObjectReport o : report.objects) {
+                    for (String w : o.result.warnings()) {
+                        diag.warning(Diagnostics.where(report.file, o.member), w);
+                    }
+                    output.add(report.file, o.member, o.result);
+                }
+                if (report.error != null) {
+                    diag.error(report.errorWhere, report.error);
+                    failed = true;
+                }
+                progress.step();
             }
         }
         output.finish();
@@ -215,10 +229,12 @@ final class ScanCommand implements Callable<Integer> {
         private final PrintWriter out;
         private final List<String[]> rows = new ArrayList<>();
         private final Map<SiteKind, Integer> counts = new EnumMap<>(SiteKind.class);
+        private final boolean quiet;
         private int objects;
 
-        TableOutput(PrintWriter out) {
+        TableOutput(PrintWriter out, boolean quiet) {
             this.out = out;
+            this.quiet = quiet;
         }
 
         @Override
@@ -250,6 +266,9 @@ final class ScanCommand implements Callable<Integer> {
                 for (String[] r : rows) {
                     printRow(r, w);
                 }
+            }
+            if (quiet) {
+                return;
             }
             int total = counts.values().stream().mapToInt(Integer::intValue).sum();
             StringBuilder sb = new StringBuilder();

@@ -18,17 +18,22 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "stubs",
         mixinStandardHelpOptions = true,
-        description = "Write what the final link needs: PROVIDE aliases and the table's placement (--lds),%n"
-                + "or assembly trampolines (--asm).",
-        footer = {"",
-                "The placed table is bracketed by __start_<id> and __stop_<id>, where <id> is the section",
-                "name without its leading dots (.static_call_sites -> __start_static_call_sites).",
+        header = "Write the final link's aliases, table placement or trampolines.",
+        description = "Writes what the final link needs: PROVIDE aliases and the table's placement as a"
+                + " linker-script fragment (--lds), or assembly trampolines (--asm).",
+        footerHeading = "%nNotes:%n",
+        footer = {
+                "The placed table is bracketed by __start_<id> and __stop_<id>, <id> being the",
+                "section name without its leading dots (__start_static_call_sites). A PROVIDE",
+                "takes effect only where nothing else defines the wrapper, so a trampoline of",
+                "the same name wins. Files are written whole or not at all.",
                 "",
                 "Examples:",
-                "  patchsites stubs --alias=__SCT__filter=filter_default --lds=aliases.lds --place=.static_call_sites",
-                "  patchsites stubs --aliases-file=aliases.txt --asm=tramp.S --arch=x86_64",
-                "",
-                "Exit status: 0 ok, 2 bad input or usage."})
+                "  patchsites stubs --alias=__SCT__filter=filter_default --lds=aliases.lds \\",
+                "      --place=.static_call_sites",
+                "  patchsites stubs --aliases-file=aliases.txt --asm=tramp.S --arch=x86_64"},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {Main.EXIT_OK, Main.EXIT_BAD})
 final class StubsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -53,8 +58,10 @@ final class StubsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Diagnostics diag = new Diagnostics(spec.commandLine().getErr());
+        Diagnostics diag = Main.diagnostics(spec);
+        boolean verbose = Main.of(spec).verbose;
         List<Alias> aliases = new ArrayList<>();
+        Path current = aliasesFile;
         try {
             for (String s : aliasSpecs) {
                 aliases.add(Alias.parse(s));
@@ -81,18 +88,30 @@ final class StubsCommand implements Callable<Integer> {
             }
             if (lds != null) {
                 String text = LinkerScript.fragment(aliases, place);
+                current = lds;
                 write(lds, text);
+                if (verbose) {
+                    spec.commandLine().getOut().printf("%s: %d aliases%s%n", lds, aliases.size(),
+                            place == null ? "" : ", " + place + " placed between " + LinkerScript.startSymbol(place) + " and "
+                                    + LinkerScript.stopSymbol(place));
+                }
             }
             if (asm != null) {
-                write(asm, Trampolines.assembly(arch, aliases));
+                String text = Trampolines.assembly(arch, aliases);
+                current = asm;
+                write(asm, text);
+                if (verbose) {
+                    spec.commandLine().getOut().printf("%s: %d %s trampolines%n", asm, aliases.size(), arch);
+                }
             }
         } catch (IllegalArgumentException e) {
-            diag.error("stubs", e.getMessage());
+            diag.error(e.getMessage());
             return 2;
         } catch (IOException e) {
-            diag.error(aliasesFile != null ? aliasesFile.toString() : "stubs", Diagnostics.describe(e));
+            diag.error(current != null ? current.toString() : "stubs", Diagnostics.describe(e));
             return 2;
         }
+        spec.commandLine().getOut().flush();
         return 0;
     }
 

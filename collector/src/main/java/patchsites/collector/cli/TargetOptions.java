@@ -29,7 +29,7 @@ final class TargetOptions {
             }
         }
         if (globs.isEmpty()) {
-            diag.error("patchsites", "no targets: give --target or --targets-file");
+            diag.error("no targets: give --target or --targets-file");
             return null;
         }
         return TargetMatcher.of(globs);

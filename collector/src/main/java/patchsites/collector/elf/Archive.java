@@ -39,7 +39,7 @@ public final class Archive {
      * files of a thin archive.
      */
     public static void forEachMember(Path path, ByteBuffer archive, MemberVisitor visitor) throws IOException {
-        forEachMember(path, archive, (name, data, header) -> visitor.member(name, data));
+        forEachMember(path, archive, (name, data, header) -> visitor.member(name, data), 0);
     }
 
     /** Like {@link MemberVisitor}, plus the offset of the member's header in its archive. */
@@ -47,7 +47,8 @@ public final class Archive {
         void member(String name, Source data, long headerOffset) throws IOException;
     }
 
-    private static void forEachMember(Path path, ByteBuffer archive, PositionedVisitor visitor) throws IOException {
+    private static void forEachMember(Path path, ByteBuffer archive, PositionedVisitor visitor, int depth)
+            throws IOException {
         boolean thin = "!<thin>\n".equals(magic(archive));
         long size = archive.limit();
         ByteBuffer longNames = null;
@@ -104,7 +105,7 @@ public final class Archive {
                             e2++;
                         }
                         long at = decimalOf(rawName.substring(end + 1, e2), pos);
-                        visitNestedMember(path, name, at, (n, d) -> visitor.member(n, d, 0));
+                        visitNestedMember(path, name, at, (n, d) -> visitor.member(n, d, 0), depth);
                         pos = dataPos;
                         continue;
                     }
@@ -127,13 +128,28 @@ public final class Archive {
         }
     }
 
-    private static void visitThinMember(Path archivePath, String name, long recordedSize, MemberVisitor visitor)
-            throws IOException {
-        Path p = Path.of(name);
+    /**
+     * Where a thin archive's member lives: its recorded name, relative to the archive's directory
+     * unless absolute. The name comes from the archive, so it may be no path at all (a NUL in it).
+     */
+    private static Path memberPath(Path archivePath, String name) {
+        Path p;
+        try {
+            p = Path.of(name);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ElfFormatException("thin archive member name '" + name + "' is not a valid path (" + e.getReason()
+                    + ")");
+        }
         if (!p.isAbsolute()) {
             Path dir = archivePath.toAbsolutePath().getParent();
             p = dir == null ? p : dir.resolve(p);
         }
+        return p;
+    }
+
+    private static void visitThinMember(Path archivePath, String name, long recordedSize, MemberVisitor visitor)
+            throws IOException {
+        Path p = memberPath(archivePath, name);
         Source s;
         try {
             s = Source.map(p);
@@ -153,13 +169,13 @@ public final class Archive {
      * A thin archive's reference into a regular archive: the member whose header is at
      * {@code headerOffset} of the archive file {@code archiveName}.
      */
-    private static void visitNestedMember(Path thinPath, String archiveName, long headerOffset, MemberVisitor visitor)
-            throws IOException {
-        Path p = Path.of(archiveName);
-        if (!p.isAbsolute()) {
-            Path dir = thinPath.toAbsolutePath().getParent();
-            p = dir == null ? p : dir.resolve(p);
+    private static void visitNestedMember(Path thinPath, String archiveName, long headerOffset, MemberVisitor visitor,
+            int depth) throws IOException {
+        if (depth >= ObjectReader.MAX_NESTING) {
+            throw new ElfFormatException("thin archive references nested more than " + ObjectReader.MAX_NESTING
+                    + " deep (" + archiveName + ")");
         }
+        Path p = memberPath(thinPath, archiveName);
         Source s;
         try {
             s = Source.map(p);
@@ -177,7 +193,7 @@ public final class Archive {
                     found[0] = true;
                     visitor.member(name, data); // as ar t and nm name it
                 }
-            });
+            }, depth + 1);
             if (!found[0]) {
                 throw new ElfFormatException("thin archive refers to a member of " + archiveName + " at offset "
                         + headerOffset + ", where there is none");

@@ -80,22 +80,42 @@ public final class ElfFile {
             if (shoff < 0 || shoff > fileSize - want) {
                 throw new ElfFormatException("section header table at " + Source.hex(shoff) + " is past the end of the file");
             }
-            // Extended numbering: the real counts live in section header 0.
+            // Extended numbering: the real counts live in section header 0, and only there.
             ByteBuffer sh0 = source.slice(shoff, want).order(order);
+            long size0 = is64 ? sh0.getLong(32) : sh0.getInt(20) & 0xffffffffL;
+            int link0 = sh0.getInt(is64 ? 40 : 24);
+            if (count >= SHN_LORESERVE) {
+                throw new ElfFormatException("e_shnum " + Source.hex(count) + " is a reserved value (a count that large"
+                        + " goes in section header 0)");
+            }
             if (count == 0) {
-                count = is64 ? sh0.getLong(32) : sh0.getInt(20) & 0xffffffffL;
+                if (size0 == 0) {
+                    throw new ElfFormatException("e_shnum is 0 and section header 0 gives no count (sh_size 0), but"
+                            + " e_shoff is " + Source.hex(shoff));
+                }
+                count = size0;
+            } else if (size0 != 0 && size0 != count) {
+                throw new ElfFormatException("e_shnum is " + count + " but section header 0 says " + size0
+                        + " sections (sh_size)");
             }
             if (strndx == SHN_XINDEX) {
-                strndx = sh0.getInt(is64 ? 40 : 24);
+                strndx = link0;
+            } else if (strndx >= SHN_LORESERVE) {
+                throw new ElfFormatException("e_shstrndx " + Source.hex(strndx) + " is a reserved section index");
+            } else if (link0 != 0 && link0 != strndx) {
+                throw new ElfFormatException("e_shstrndx is " + strndx + " but section header 0 says " + link0
+                        + " (sh_link)");
             }
-            if (count > (fileSize - shoff) / want) {
-                throw new ElfFormatException("section header table (" + count + " entries at " + Source.hex(shoff)
-                        + ") runs past the end of the file");
+            // The table must fit in the file: no array below is larger than the file allows.
+            if (count < 0 || count > (fileSize - shoff) / want) {
+                throw new ElfFormatException("section header table (" + Long.toUnsignedString(count) + " entries at "
+                        + Source.hex(shoff) + ") runs past the end of the file");
             }
         }
         shnum = (int) count;
         if (shnum > 0 && (strndx < 0 || strndx >= shnum)) {
-            throw new ElfFormatException("section name table index " + strndx + " out of range (" + shnum + " sections)");
+            throw new ElfFormatException("section name table index " + Integer.toUnsignedString(strndx)
+                    + " out of range (" + shnum + " sections)");
         }
         shstrndx = strndx;
 
@@ -142,15 +162,21 @@ public final class ElfFile {
             if (shType[shstrndx] != SHT_STRTAB && shstrndx != 0) {
                 throw new ElfFormatException("section name table (section " + shstrndx + ") is not SHT_STRTAB");
             }
+            int[] relocatedBy = type == ET_REL ? new int[shnum] : null;
+            for (int i = 1; i < shnum; i++) {
+                validateLinks(i, relocatedBy);
+            }
+            checkOverlaps(shoff, (long) shnum * want, ehsize);
         }
     }
 
+    /** Offsets, sizes and indices that must be in range before anything else is looked at. */
     private void validateSection(int i, long fileSize) {
         int t = shType[i];
         if (t != SHT_NOBITS && t != SHT_NULL) {
             long off = shOffset[i], size = shSize[i];
             if (off < 0 || size < 0 || off > fileSize || size > fileSize - off) {
-                throw new ElfFormatException("section " + i + " data [" + Source.hex(off) + ", +" + Source.hex(size)
+                throw new ElfFormatException(describe(i) + " data [" + Source.hex(off) + ", +" + Source.hex(size)
                         + ") lies past the end of the file (" + Source.hex(fileSize) + " bytes)");
             }
         }
@@ -159,11 +185,145 @@ public final class ElfFile {
         // Dynamic relocations of a linked program may have no symbol table (sh_link 0, as Go's linker writes).
         boolean unlinkedDynamic = (t == SHT_REL || t == SHT_RELA) && shLink[i] == 0 && shInfo[i] == 0;
         if (linksSection && !unlinkedDynamic && (shLink[i] <= 0 || shLink[i] >= shnum)) {
-            throw new ElfFormatException("section " + i + ": sh_link " + shLink[i] + " out of range (" + shnum + " sections)");
+            throw new ElfFormatException(describe(i) + ": sh_link " + Integer.toUnsignedString(shLink[i])
+                    + " out of range (" + shnum + " sections)");
         }
         if ((t == SHT_REL || t == SHT_RELA) && (shInfo[i] < 0 || shInfo[i] >= shnum)) {
-            throw new ElfFormatException("section " + i + ": sh_info " + shInfo[i] + " out of range (" + shnum + " sections)");
+            throw new ElfFormatException(describe(i) + ": sh_info " + Integer.toUnsignedString(shInfo[i])
+                    + " out of range (" + shnum + " sections)");
         }
+    }
+
+    /**
+     * What sh_link and sh_info point at must be of the right kind: a symbol table's strings are an
+     * SHT_STRTAB, relocations name a symbol table and patch a section that has contents. A file
+     * that breaks this would be read one way and rewritten another.
+     */
+    private void validateLinks(int i, int[] relocatedBy) {
+        int t = shType[i];
+        int link = shLink[i];
+        switch (t) {
+            case SHT_SYMTAB, SHT_DYNSYM -> {
+                if (shType[link] != SHT_STRTAB) {
+                    throw new ElfFormatException(describe(i) + ": sh_link " + link + " is not a string table ("
+                            + describe(link) + " is " + typeName(shType[link]) + ")");
+                }
+            }
+            case SHT_REL, SHT_RELA -> {
+                if (link != 0 && shType[link] != SHT_SYMTAB && shType[link] != SHT_DYNSYM) {
+                    throw new ElfFormatException(describe(i) + ": sh_link " + link + " is not a symbol table ("
+                            + describe(link) + " is " + typeName(shType[link]) + ")");
+                }
+                int target = shInfo[i];
+                if (target != 0) {
+                    int tt = shType[target];
+                    if (tt == SHT_NOBITS) {
+                        throw new ElfFormatException(describe(i) + " relocates " + describe(target)
+                                + ", which is SHT_NOBITS and has no contents");
+                    }
+                    if (tt == SHT_NULL || tt == SHT_REL || tt == SHT_RELA || tt == SHT_SYMTAB || tt == SHT_DYNSYM
+                            || tt == SHT_STRTAB || tt == SHT_SYMTAB_SHNDX || tt == SHT_GROUP) {
+                        throw new ElfFormatException(describe(i) + ": sh_info " + target + " names " + describe(target)
+                                + ", a " + typeName(tt) + " section, which relocations cannot patch");
+                    }
+                    // In a relocatable object one section has one relocation section: with two, a
+                    // reader and a rewriter could each take another.
+                    if (relocatedBy != null) {
+                        if (relocatedBy[target] != 0) {
+                            throw new ElfFormatException("sections " + relocatedBy[target] + " and " + i
+                                    + " both relocate " + describe(target));
+                        }
+                        relocatedBy[target] = i;
+                    }
+                }
+            }
+            case SHT_SYMTAB_SHNDX, SHT_GROUP -> {
+                if (shType[link] != SHT_SYMTAB) {
+                    throw new ElfFormatException(describe(i) + ": sh_link " + link + " is not a symbol table ("
+                            + describe(link) + " is " + typeName(shType[link]) + ")");
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /**
+     * No two sections with contents share bytes, and none overlaps the ELF header or the section
+     * header table: compilers, assemblers and linkers never write that, and a rewrite of such a
+     * file would silently change one section when it writes the other. One sort by offset.
+     */
+    private void checkOverlaps(long shoff, long shdrBytes, long ehsize) {
+        // Regions: the sections with contents, then -1 (the ELF header) and -2 (the section header table).
+        int[] index = new int[shnum + 1];
+        int n = 0;
+        for (int i = 1; i < shnum; i++) {
+            if (shType[i] != SHT_NOBITS && shType[i] != SHT_NULL && shSize[i] > 0) {
+                index[n++] = i;
+            }
+        }
+        index[n++] = -1;
+        index[n++] = -2;
+        long[] start = new long[n], end = new long[n];
+        Integer[] order = new Integer[n];
+        for (int r = 0; r < n; r++) {
+            int i = index[r];
+            start[r] = i == -1 ? 0 : i == -2 ? shoff : shOffset[i];
+            end[r] = i == -1 ? ehsize : i == -2 ? shoff + shdrBytes : shOffset[i] + shSize[i];
+            order[r] = r;
+        }
+        java.util.Arrays.sort(order, (a, b) -> start[a] != start[b] ? Long.compare(start[a], start[b])
+                : Integer.compare(a, b));
+        int widest = order[0];
+        for (int j = 1; j < n; j++) {
+            int cur = order[j];
+            if (start[cur] < end[widest]) {
+                throw new ElfFormatException(region(index[widest], start[widest], end[widest]) + " overlaps "
+                        + region(index[cur], start[cur], end[cur]));
+            }
+            if (end[cur] > end[widest]) {
+                widest = cur;
+            }
+        }
+    }
+
+    private String region(int i, long from, long to) {
+        String what = i == -1 ? "the ELF header" : i == -2 ? "the section header table" : describe(i);
+        return what + " [" + Source.hex(from) + ", " + Source.hex(to) + ")";
+    }
+
+    /** "section N (name)", or "section N" when the name cannot be read. */
+    private String describe(int i) {
+        if (sectionNamesUsable()) {
+            try {
+                String name = sectionName(i);
+                if (!name.isEmpty()) {
+                    return "section " + i + " (" + name + ")";
+                }
+            } catch (ElfFormatException e) {
+                // fall through: the name table itself is what is wrong
+            }
+        }
+        return "section " + i;
+    }
+
+    private boolean sectionNamesUsable() {
+        return shstrndx > 0 && shstrndx < shnum && shType[shstrndx] == SHT_STRTAB && nameCache != null;
+    }
+
+    private static String typeName(int t) {
+        return switch (t) {
+            case SHT_NULL -> "SHT_NULL";
+            case SHT_PROGBITS -> "SHT_PROGBITS";
+            case SHT_SYMTAB -> "SHT_SYMTAB";
+            case SHT_STRTAB -> "SHT_STRTAB";
+            case SHT_RELA -> "SHT_RELA";
+            case SHT_NOBITS -> "SHT_NOBITS";
+            case SHT_REL -> "SHT_REL";
+            case SHT_DYNSYM -> "SHT_DYNSYM";
+            case SHT_GROUP -> "SHT_GROUP";
+            case SHT_SYMTAB_SHNDX -> "SHT_SYMTAB_SHNDX";
+            default -> "type " + Source.hex(t & 0xffffffffL);
+        };
     }
 
     /** Parses an object held in memory (a mapped file or an archive member). */
@@ -258,7 +418,7 @@ public final class ElfFile {
         if (n == null) {
             if (sectionNames == null) {
                 sectionNames = shstrndx == 0 ? new StringTable(ByteBuffer.allocate(0), "section names")
-                        : new StringTable(data(shstrndx), "section name table");
+                        : stringTable(shstrndx, "section name table");
             }
             n = nameCache[i] = sectionNames.get(shName[i]);
         }
@@ -276,10 +436,22 @@ public final class ElfFile {
         return source.slice(shOffset[i], shSize[i]).order(order);
     }
 
+    /** A string table; ELF defines its last byte to be NUL, so that every string in it ends. */
+    private StringTable stringTable(int i, String what) {
+        ByteBuffer b = data(i);
+        if (b.limit() > 0 && b.get(b.limit() - 1) != 0) {
+            throw new ElfFormatException(what + " (section " + i + ") does not end with a NUL byte");
+        }
+        return new StringTable(b, what);
+    }
+
     /** The symbol table in section {@code i} (SHT_SYMTAB or SHT_DYNSYM), parsed once. */
     public SymbolTable symbolTable(int i) {
         if (symbolTables == null) {
             symbolTables = new SymbolTable[shnum];
+        }
+        if (i <= 0 || i >= shnum) {
+            throw new ElfFormatException("section index " + i + " out of range (" + shnum + " sections)");
         }
         SymbolTable st = symbolTables[i];
         if (st == null) {
@@ -288,7 +460,7 @@ public final class ElfFile {
             }
             int entsize = is64 ? 24 : 16;
             checkEntries(i, entsize);
-            StringTable names = new StringTable(data(shLink[i]), "string table of " + sectionName(i));
+            StringTable names = stringTable(shLink[i], "string table of " + sectionName(i));
             ByteBuffer shndx = null;
             for (int s = 1; s < shnum; s++) {
                 if (shType[s] == SHT_SYMTAB_SHNDX && shLink[s] == i) {

@@ -24,6 +24,13 @@ public final class ObjectReader {
         }
     }
 
+    /**
+     * Archives inside archives are walked this deep at most (kbuild nests one level). Without a
+     * limit a file of nested archives, or a thin archive that names itself, recurses until the
+     * stack overflows.
+     */
+    public static final int MAX_NESTING = 16;
+
     private ObjectReader() {}
 
     public static void read(Path path, ObjectVisitor visitor) throws IOException {
@@ -31,20 +38,23 @@ public final class ObjectReader {
             throw new ElfFormatException("is a directory");
         }
         try (Source src = Source.map(path)) {
-            read(path, src, null, visitor);
+            read(path, src, null, visitor, 0);
         }
     }
 
-    private static void read(Path path, Source src, String member, ObjectVisitor visitor) throws IOException {
+    private static void read(Path path, Source src, String member, ObjectVisitor visitor, int depth) throws IOException {
         java.nio.ByteBuffer head = src.slice(0, Math.min(8, src.size()));
         if (Archive.isArchive(head)) {
+            if (depth >= MAX_NESTING) {
+                throw new ElfFormatException("archives nested more than " + MAX_NESTING + " deep");
+            }
             if (src.size() > Integer.MAX_VALUE) {
                 throw new ElfFormatException("archives larger than 2 GiB are not supported");
             }
             Archive.forEachMember(path, src.slice(0, src.size()), (name, data) -> {
                 String full = member == null ? name : member + "/" + name;
                 try {
-                    read(path, data, full, visitor);
+                    read(path, data, full, visitor, depth + 1);
                 } catch (ElfFormatException e) {
                     throw new MemberException(full, e);
                 }

@@ -36,7 +36,19 @@ public abstract class Source implements Closeable {
                 return new Mapped(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
             }
         }
-        return new Windowed(ch, size);
+        return new Windowed(ch, size, true);
+    }
+
+    /**
+     * Maps the file of an open channel, which stays open: closing a channel of a file releases
+     * every lock this process holds on that file, and the caller may hold one ({@code emit --in-place}).
+     */
+    public static Source map(FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size <= Integer.MAX_VALUE) {
+            return new Mapped(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
+        }
+        return new Windowed(ch, size, false);
     }
 
     static void checkRange(long offset, long length, long size) {
@@ -94,10 +106,12 @@ public abstract class Source implements Closeable {
     private static final class Windowed extends Source {
         private final FileChannel channel;
         private final long size;
+        private final boolean owned;
 
-        Windowed(FileChannel channel, long size) {
+        Windowed(FileChannel channel, long size, boolean owned) {
             this.channel = channel;
             this.size = size;
+            this.owned = owned;
         }
 
         @Override
@@ -120,7 +134,9 @@ public abstract class Source implements Closeable {
 
         @Override
         public void close() throws IOException {
-            channel.close();
+            if (owned) {
+                channel.close();
+            }
         }
     }
 }

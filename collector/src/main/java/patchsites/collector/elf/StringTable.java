@@ -25,7 +25,8 @@ public final class StringTable {
             if (offset == 0 && limit == 0) {
                 return 0;
             }
-            throw new ElfFormatException(what + ": string offset " + offset + " is past its end (" + limit + " bytes)");
+            throw new ElfFormatException(what + ": string offset " + Integer.toUnsignedString(offset) + " is past its end ("
+                    + limit + " bytes)");
         }
         for (int i = offset; i < limit; i++) {
             if (bytes.get(i) == 0) {

@@ -26,6 +26,12 @@ import patchsites.collector.elf.SymbolTable;
  */
 public final class ObjectRewriter {
     private static final int SHT_LLVM_ADDRSIG = 0x6fff4c03;
+    /**
+     * File offsets are aligned to a section's sh_addralign up to this much. Nothing maps a
+     * relocatable object, so larger alignments (which only the final link must honour) would
+     * only pad the file: a header claiming 2^40 would otherwise make a terabyte.
+     */
+    static final long MAX_FILE_ALIGN = 4096;
 
     private final ElfFile elf;
     private final int symtab;
@@ -55,6 +61,19 @@ public final class ObjectRewriter {
         if (elf.type() != ElfFile.ET_REL) {
             throw new ElfFormatException("not a relocatable object (ET_REL); tables are written into objects before the final link");
         }
+        ByteBuffer h = elf.header();
+        int phnum = h.getShort(elf.is64() ? 56 : 44) & 0xffff;
+        if (phnum != 0) {
+            // The file is laid out anew; program headers would keep pointing at the old offsets.
+            throw new ElfFormatException("relocatable object with program headers (e_phnum " + phnum + ")");
+        }
+        for (int i = 1; i < elf.sectionCount(); i++) {
+            long a = elf.sectionAlign(i);
+            if (a != 0 && (a & (a - 1)) != 0) {
+                throw new ElfFormatException("section " + i + " (" + elf.sectionName(i) + "): sh_addralign "
+                        + Long.toUnsignedString(a) + " is not a power of two");
+            }
+        }
         int st = -1;
         for (int i = 1; i < elf.sectionCount(); i++) {
             if (elf.sectionType(i) == ElfFile.SHT_SYMTAB) {
@@ -69,8 +88,19 @@ public final class ObjectRewriter {
         }
         symtab = st;
         firstGlobal = elf.sectionInfo(st);
-        if (firstGlobal < 1 || firstGlobal > elf.symbolTable(st).count()) {
+        SymbolTable syms = elf.symbolTable(st);
+        if (firstGlobal < 1 || firstGlobal > syms.count()) {
             throw new ElfFormatException(".symtab: sh_info (first non-local symbol) " + firstGlobal + " is out of range");
+        }
+        // Every symbol is copied into the output (renumbered when section symbols are added): each
+        // must have a name in the string table and a section that exists, or the output would carry
+        // a broken symbol that every later reader trips over. One pass, no allocation.
+        for (int i = 1; i < syms.count(); i++) {
+            int name = syms.nameOffset(i);
+            if (name != 0) {
+                syms.names().length(name);
+            }
+            syms.definingSection(i);
         }
         rela64 = elf.is64();
         shdrSize = elf.is64() ? 64 : 40;
@@ -162,13 +192,18 @@ public final class ObjectRewriter {
 
     /** The relocation section that applies to section {@code target}, or -1. */
     public int findRelocationsFor(int target) {
+        int found = -1;
         for (int i = 1; i < elf.sectionCount(); i++) {
             int t = elf.sectionType(i);
             if ((t == ElfFile.SHT_REL || t == ElfFile.SHT_RELA) && elf.sectionInfo(i) == target) {
-                return i;
+                if (found >= 0) {
+                    throw new ElfFormatException("sections " + found + " and " + i + " both relocate "
+                            + elf.sectionName(target));
+                }
+                found = i;
             }
         }
-        return -1;
+        return found;
     }
 
     /**
@@ -225,8 +260,8 @@ public final class ObjectRewriter {
         long[] offsets = new long[count];
         for (int i = 1; i < count; i++) {
             Section s = sections.get(i);
-            long align = Math.max(1, s.align);
-            if (s.type == ElfFile.SHT_NOBITS) {
+            long align = Long.compareUnsigned(s.align, MAX_FILE_ALIGN) > 0 ? MAX_FILE_ALIGN : Math.max(1, s.align);
+            if (s.type == ElfFile.SHT_NOBITS || s.type == ElfFile.SHT_NULL) {
                 offsets[i] = (pos + align - 1) / align * align;
                 continue;
             }
@@ -235,6 +270,9 @@ public final class ObjectRewriter {
             pos += s.size;
         }
         long shoff = (pos + 7) & ~7L;
+        if (!elf.is64() && shoff + (long) count * shdrSize > 0xffffffffL) {
+            throw new ElfFormatException("the rewritten object would be larger than 4 GiB, more than ELF32 can address");
+        }
 
         ByteBuffer header = ByteBuffer.allocate((int) ehsize).order(order);
         ByteBuffer orig = elf.header();
@@ -255,7 +293,7 @@ public final class ObjectRewriter {
         writeFully(out, header, 0);
         for (int i = 1; i < count; i++) {
             Section s = sections.get(i);
-            if (s.type == ElfFile.SHT_NOBITS || s.size == 0) {
+            if (s.type == ElfFile.SHT_NOBITS || s.type == ElfFile.SHT_NULL || s.size == 0) {
                 continue;
             }
             ByteBuffer d = s.data != null ? s.data.duplicate() : elf.data(s.original);
@@ -321,25 +359,40 @@ public final class ObjectRewriter {
                 boolean rela = s.type == ElfFile.SHT_RELA;
                 int ent = (rela64 ? 8 : 4) * (rela ? 3 : 2);
                 ByteBuffer src = elf.data(i);
+                if (elf.sectionEntrySize(i) != ent || src.limit() % ent != 0) {
+                    throw new ElfFormatException("section " + i + " (" + elf.sectionName(i) + "): sh_entsize "
+                            + elf.sectionEntrySize(i) + " and size " + src.limit() + " do not fit entries of " + ent);
+                }
                 ByteBuffer d = ByteBuffer.allocate(src.limit()).order(elf.order());
                 d.put(0, src, 0, src.limit());
-                for (int off = 0; off + ent <= d.limit(); off += ent) {
+                long symbols = symbolCount();
+                for (int off = 0, k = 0; off + ent <= d.limit(); off += ent, k++) {
+                    long sym = rela64 ? d.getLong(off + 8) >>> 32 : d.getInt(off + 4) >>> 8;
+                    if (sym >= symbols) {
+                        throw new ElfFormatException(elf.sectionName(i) + " entry " + k + ": symbol index " + sym
+                                + " out of range (" + elf.sectionName(symtab) + " has " + symbols + " symbols)");
+                    }
+                    if (sym < firstGlobal) {
+                        continue;
+                    }
                     if (rela64) {
                         long info = d.getLong(off + 8);
-                        long sym = info >>> 32;
-                        if (sym >= firstGlobal) {
-                            d.putLong(off + 8, ((sym + added) << 32) | (info & 0xffffffffL));
-                        }
+                        d.putLong(off + 8, ((sym + added) << 32) | (info & 0xffffffffL));
                     } else {
-                        int info = d.getInt(off + 4);
-                        int sym = info >>> 8;
-                        if (sym >= firstGlobal) {
-                            d.putInt(off + 4, ((sym + added) << 8) | (info & 0xff));
+                        if (sym + added >= 1 << 24) {
+                            throw new ElfFormatException("too many symbols for ELF32 relocations once " + added
+                                    + " section symbols are added");
                         }
+                        int info = d.getInt(off + 4);
+                        d.putInt(off + 4, (int) ((sym + added) << 8) | (info & 0xff));
                     }
                 }
                 s.data = d;
             } else if (s.type == ElfFile.SHT_GROUP) {
+                if (Integer.toUnsignedLong(s.info) >= symbolCount()) {
+                    throw new ElfFormatException("section " + i + " (" + elf.sectionName(i) + "): group signature symbol "
+                            + Integer.toUnsignedString(s.info) + " out of range");
+                }
                 if (s.info >= firstGlobal) {
                     s.info += added;
                 }
@@ -348,6 +401,10 @@ public final class ObjectRewriter {
                         + " (SHT_LLVM_ADDRSIG); remove it with objcopy first");
             }
         }
+    }
+
+    private long symbolCount() {
+        return elf.symbolTable(symtab).count();
     }
 
     /** Inserts the new STT_SECTION symbols after the last local and extends SHT_SYMTAB_SHNDX. */

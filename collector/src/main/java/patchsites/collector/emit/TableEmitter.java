@@ -115,6 +115,11 @@ public final class TableEmitter {
         }
 
         int existing = rewriter.findSection(section);
+        if (existing >= 0 && (elf.sectionType(existing) != ElfFile.SHT_PROGBITS || elf.isExecutable(existing))) {
+            // Only a table (data, SHT_PROGBITS) is replaced; anything else of that name would be lost.
+            throw new ElfFormatException("section " + section + " exists and is not a table that emit may replace ("
+                    + (elf.isExecutable(existing) ? "executable" : "sh_type " + elf.sectionType(existing)) + ")");
+        }
         int existingRel = existing >= 0 ? rewriter.findRelocationsFor(existing) : -1;
         long flags = ElfFile.SHF_ALLOC | (layout == TableLayout.SITE_KEY ? ElfFile.SHF_WRITE : 0);
         long align = layout == TableLayout.ABS ? (is64 ? 8 : 4) : 4;

@@ -10,10 +10,13 @@ import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.Relocations;
 import patchsites.collector.elf.SymbolTable;
 import patchsites.collector.emit.TableLayout;
+import patchsites.lds.LinkerScript;
 
 /**
  * Decodes an existing call-site table: through its relocations in a relocatable object (the
- * mirror of {@code TableEmitter}), through the resolved field values in a linked program.
+ * mirror of {@code TableEmitter}), through the resolved field values in a linked program, where the
+ * table is the section of its name or, inside another output section, the bytes between its
+ * {@code __start_<id>}/{@code __stop_<id>} bounds.
  */
 public final class TableReader {
     private TableReader() {}
@@ -28,10 +31,20 @@ public final class TableReader {
                 table = i;
             }
         }
+        int entry = layout.entrySize(elf.is64());
+        if (table < 0 && elf.type() != ElfFile.ET_REL) {
+            // A linked program may keep the table inside another output section, bracketed by its
+            // bounds: the kernel's vmlinux.lds puts .static_call_sites in .rodata (RO_AFTER_INIT_DATA).
+            List<TableEntry> bounded = readBetweenBounds(elf, section, layout, entry);
+            if (bounded != null) {
+                return bounded;
+            }
+            throw new ElfFormatException("no section " + section + " and no " + LinkerScript.startSymbol(section) + "/"
+                    + LinkerScript.stopSymbol(section) + " symbols");
+        }
         if (table < 0) {
             throw new ElfFormatException("no section " + section);
         }
-        int entry = layout.entrySize(elf.is64());
         long size = elf.sectionSize(table);
         if (size % entry != 0) {
             throw new ElfFormatException(section + ": size " + size + " is not a multiple of the " + layout.label()
@@ -39,8 +52,57 @@ public final class TableReader {
         }
         ByteBuffer data = elf.data(table);
         return elf.type() == ElfFile.ET_REL ? readRelocatable(elf, arch, table, data, layout, entry)
-                : readLinked(elf, table, data, layout, entry);
+                : readLinked(elf, elf.sectionAddress(table), data, layout, entry);
     }
+
+    /**
+     * The table between {@code __start_<id>} and {@code __stop_<id>} of a linked program, or null
+     * when the program does not define both.
+     */
+    private static List<TableEntry> readBetweenBounds(ElfFile elf, String section, TableLayout layout, int entry) {
+        String startName = LinkerScript.startSymbol(section), stopName = LinkerScript.stopSymbol(section);
+        for (int s = 1; s < elf.sectionCount(); s++) {
+            if (elf.sectionType(s) != ElfFile.SHT_SYMTAB) {
+                continue;
+            }
+            SymbolTable syms = elf.symbolTable(s);
+            long start = -1, stop = -1;
+            for (int i = 1; i < syms.count(); i++) {
+                if (syms.rawSectionIndex(i) == 0) {
+                    continue; // undefined
+                }
+                String n = syms.name(i);
+                if (n.equals(startName)) {
+                    start = syms.value(i);
+                } else if (n.equals(stopName)) {
+                    stop = syms.value(i);
+                }
+            }
+            if (start < 0 || stop < 0) {
+                return null;
+            }
+            if (stop < start || (stop - start) % entry != 0) {
+                throw new ElfFormatException(startName + " (0x" + Long.toHexString(start) + ") to " + stopName + " (0x"
+                        + Long.toHexString(stop) + ") is not a whole number of " + layout.label() + " entries");
+            }
+            if (stop == start) {
+                return new ArrayList<>();
+            }
+            for (int i = 1; i < elf.sectionCount(); i++) {
+                long addr = elf.sectionAddress(i);
+                if (elf.sectionType(i) == ElfFile.SHT_NOBITS || elf.sectionType(i) == ElfFile.SHT_NULL
+                        || (elf.sectionFlags(i) & SHF_ALLOC) == 0 || start < addr || stop > addr + elf.sectionSize(i)) {
+                    continue;
+                }
+                ByteBuffer data = elf.data(i).slice((int) (start - addr), (int) (stop - start)).order(elf.order());
+                return readLinked(elf, start, data, layout, entry);
+            }
+            throw new ElfFormatException(startName + " to " + stopName + " lies in no section with contents");
+        }
+        return null;
+    }
+
+    private static final long SHF_ALLOC = 2;
 
     private static List<TableEntry> readRelocatable(ElfFile elf, Arch arch, int table, ByteBuffer data,
             TableLayout layout, int entry) {
@@ -195,8 +257,7 @@ public final class TableReader {
     }
 
     /** Linked program: fields hold resolved values; addresses come from sh_addr. */
-    private static List<TableEntry> readLinked(ElfFile elf, int table, ByteBuffer data, TableLayout layout, int entry) {
-        long base = elf.sectionAddress(table);
+    private static List<TableEntry> readLinked(ElfFile elf, long base, ByteBuffer data, TableLayout layout, int entry) {
         int count = data.limit() / entry;
         List<TableEntry> out = new ArrayList<>(count);
         AddressMap map = new AddressMap(elf);

@@ -222,7 +222,7 @@ class CliContractTest {
         assertEquals(2, none.rc(), none::describe);
         assertEquals("", none.out());
         assertEquals(1, none.errLines().size(), none::describe);
-        assertTrue(none.errLines().get(0).startsWith("patchsites: "), none::describe);
+        assertEquals(List.of("patchsites: error: no targets: give --target or --targets-file"), none.errLines());
         assertNoStackTrace(none);
 
         Path onlyComments = Tools.write(dir, "empty-targets.txt", "# nothing here\n\n   # really\n");
@@ -235,7 +235,7 @@ class CliContractTest {
         Path missing = dir.resolve("no-such-targets.txt");
         ScanRun gone = ScanRun.scan("--targets-file=" + missing, plain.toString());
         assertEquals(2, gone.rc(), gone::describe);
-        assertEquals(List.of("patchsites: " + missing + ": No such file"), gone.errLines());
+        assertEquals(List.of("patchsites: " + missing + ": error: No such file"), gone.errLines());
         assertNoStackTrace(gone);
     }
 
@@ -331,9 +331,10 @@ class CliContractTest {
         assertEquals(2, run.rc(), run::describe);
         assertEquals(1, run.errLines().size(), () -> what + ": exactly one stderr line\n" + run.describe());
         String line = run.errLines().get(0);
-        assertTrue(line.startsWith("patchsites: " + bad + ": ") || line.startsWith("patchsites: " + bad + "("),
-                () -> what + ": 'patchsites: FILE: message', got: " + line);
-        assertTrue(line.length() > ("patchsites: " + bad + ": ").length(), () -> "a message follows: " + line);
+        assertTrue(line.startsWith("patchsites: " + bad + ": error: ")
+                || line.matches(java.util.regex.Pattern.quote("patchsites: " + bad + "(") + "[^)]*\\): error: .*"),
+                () -> what + ": 'patchsites: FILE: error: message', got: " + line);
+        assertTrue(line.length() > ("patchsites: " + bad + ": error: ").length(), () -> "a message follows: " + line);
         assertNoStackTrace(run);
 
         List<String> files = run.json().stream().map(r -> (String) r.get("file")).distinct().toList();

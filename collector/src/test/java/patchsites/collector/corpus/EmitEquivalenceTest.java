@@ -24,9 +24,9 @@ import patchsites.collector.cli.Main;
  * Kernel equivalence of {@code patchsites emit}: for every Debian module, the four tables the
  * real toolchain wrote are removed with objcopy and written again by emit; the regenerated
  * tables must hold exactly the original entries (site, key symbol, tail flag), decoded by
- * {@link KernelTables}. Debian's objtool must still read every rewritten static-call module, a
- * sample must pass {@code readelf -a -W} without a word on stderr, and emitting again must give
- * identical bytes.
+ * {@link KernelTables}. Debian's objtool must still read every rewritten static-call module; a
+ * sample of at least 500 must pass {@code readelf -a -W} without a word on stderr, be accepted by
+ * {@code ld -r}, and give identical bytes when emitted again.
  */
 class EmitEquivalenceTest {
     private record Table(String name, int entrySize, boolean keyed, String[] emitArgs) {}
@@ -38,8 +38,8 @@ class EmitEquivalenceTest {
             new Table(".return_sites", 4, false, new String[] {"--target=__x86_return_thunk", "--layout=site"}),
             new Table("__mcount_loc", 8, false, new String[] {"--target=__fentry__", "--layout=abs"}));
 
-    /** Every n-th module also gets the readelf and emit-twice checks (≥ 200 modules). */
-    private static final int SAMPLE_EVERY = 15;
+    /** Every n-th module also gets the readelf, ld -r and emit-twice checks (≥ 500 modules). */
+    private static final int SAMPLE_EVERY = 7;
 
     @TempDir
     Path tmp;
@@ -72,12 +72,12 @@ class EmitEquivalenceTest {
             System.out.printf("emit %s: %d modules, %d entries regenerated%n", TABLES.get(t).name(), files[t].get(),
                     entries[t].get());
         }
-        System.out.printf("emit: objtool read %d rewritten modules, readelf checked %d, emit-twice checked %d, %d problems%n",
-                objtoolChecked.get(), readelfChecked.get(), twiceChecked.get(), problems.size());
+        System.out.printf("emit: objtool read %d rewritten modules, readelf and ld -r checked %d, emit-twice checked %d,"
+                + " %d problems%n", objtoolChecked.get(), readelfChecked.get(), twiceChecked.get(), problems.size());
         List<String> first = new ArrayList<>(problems);
         Collections.sort(first);
         assertEquals(List.of(), first.subList(0, Math.min(20, first.size())));
-        assertTrue(files[0].get() > 500 && readelfChecked.get() >= 200, "too little was checked");
+        assertTrue(files[0].get() > 500 && readelfChecked.get() >= 500, "too little was checked");
     }
 
     private void checkModule(Path ko, int index, Path objtool, ConcurrentLinkedQueue<String> problems,
@@ -136,6 +136,16 @@ class EmitEquivalenceTest {
                 if (!err.isEmpty() || p.exitValue() != 0) {
                     problems.add(ko + ": readelf -a -W said: " + err.strip());
                 }
+                // The linker reads it as an input: every section, symbol and relocation.
+                Path linked = tmp.resolve(index + ".ld-r.o");
+                Process ld = new ProcessBuilder("ld", "-r", "-o", linked.toString(), work.toString())
+                        .redirectErrorStream(true).start();
+                String ldOut = new String(ld.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                ld.waitFor();
+                if (ld.exitValue() != 0 || !ldOut.isEmpty()) {
+                    problems.add(ko + ": ld -r exited " + ld.exitValue() + ": " + ldOut.strip());
+                }
+                Files.deleteIfExists(linked);
                 readelfChecked.incrementAndGet();
                 byte[] once = Files.readAllBytes(work);
                 for (Table table : TABLES) {
