@@ -16,7 +16,8 @@ if [[ ! -f $work/largest.ko ]]; then
     mv "$work/largest.ko.tmp" "$work/largest.ko"
 fi
 if [[ ! -f $work/combined.o ]]; then
-    xargs ld -r -z muldefs -o "$work/combined.o.tmp" < "$work/modules.txt"
+    # One ld with a response file: xargs could split the list and keep only the last batch.
+    ld -r -z muldefs -o "$work/combined.o.tmp" @"$work/modules.txt"
     mv "$work/combined.o.tmp" "$work/combined.o"
 fi
 if [[ ! -f $work/many-sections.o ]]; then
