@@ -59,6 +59,8 @@ public final class Scanner {
         private final MappingSymbols[] mapping;
         /** The relocation section being walked: its symbol table and the section it patches. */
         private int currentSymtab, currentSection;
+        /** Ends of the branches found so far in the current section: known instruction boundaries. */
+        private final java.util.TreeSet<Long> knownBoundaries = new java.util.TreeSet<>();
 
         Pass(ElfFile elf, Arch arch, List<String> warnings, List<CallSite> sites) {
             this.elf = elf;
@@ -99,6 +101,7 @@ public final class Scanner {
         private void scanRelocations(int relSection, int target, boolean exec, int symtab) {
             currentSymtab = symtab;
             currentSection = target;
+            knownBoundaries.clear();
             SymbolTable symbols = elf.symbolTable(symtab);
             TargetIndex index = targets[symtab];
             if (index == null) {
@@ -170,7 +173,11 @@ public final class Scanner {
         public long atOrBefore(long offset) {
             FunctionIndex fi = functionIndex(currentSymtab);
             int row = fi.containing(currentSection, offset);
-            return row < 0 ? 0 : fi.start(row);
+            long start = row < 0 ? 0 : fi.start(row);
+            // The end of a branch already decoded in this section is a boundary too: decoding from
+            // it keeps a function full of prefixed branches linear instead of quadratic.
+            Long known = knownBoundaries.floor(offset);
+            return known != null && known > start ? known : start;
         }
 
         @Override
@@ -194,6 +201,9 @@ public final class Scanner {
         }
 
         private void add(int sec, long offset, int length, long field, SiteKind kind, int symtab, int targetSym) {
+            if (kind != SiteKind.REF) {
+                knownBoundaries.add(offset + length);
+            }
             SymbolTable symbols = elf.symbolTable(symtab);
             FunctionIndex fi = functionIndex(symtab);
             int row = fi.containing(sec, offset);
