@@ -445,6 +445,14 @@ public final class ElfFile {
         return new StringTable(b, what);
     }
 
+    /** Writes the contents of section {@code i} to {@code out} at {@code at}, without reading them here. */
+    public void copySection(int i, java.nio.channels.FileChannel out, long at) throws java.io.IOException {
+        if (shType[i] == SHT_NOBITS) {
+            return;
+        }
+        source.copyTo(shOffset[i], shSize[i], out, at);
+    }
+
     /** The symbol table in section {@code i} (SHT_SYMTAB or SHT_DYNSYM), parsed once. */
     public SymbolTable symbolTable(int i) {
         if (symbolTables == null) {

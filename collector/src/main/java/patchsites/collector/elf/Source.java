@@ -23,6 +23,31 @@ public abstract class Source implements Closeable {
     @Override
     public void close() throws IOException {}
 
+    /**
+     * Writes bytes {@code [offset, offset+length)} to {@code out} at position {@code at}. File
+     * sources hand the copy to the kernel (transferTo), so a rewrite of a large object does not
+     * pull every page of it into this process.
+     */
+    public void copyTo(long offset, long length, FileChannel out, long at) throws IOException {
+        ByteBuffer b = slice(offset, length);
+        long p = at;
+        while (b.hasRemaining()) {
+            p += out.write(b, p);
+        }
+    }
+
+    static void transfer(FileChannel in, long offset, long length, FileChannel out, long at) throws IOException {
+        out.position(at);
+        long done = 0;
+        while (done < length) {
+            long n = in.transferTo(offset + done, length - done, out);
+            if (n <= 0) {
+                throw new IOException("short copy from the input at " + hex(offset + done));
+            }
+            done += n;
+        }
+    }
+
     public static Source of(ByteBuffer bytes) {
         return new Buffered(bytes);
     }
@@ -32,8 +57,11 @@ public abstract class Source implements Closeable {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
         long size = ch.size();
         if (size <= Integer.MAX_VALUE) {
-            try (ch) {
-                return new Mapped(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
+            try {
+                return new Mapped(ch.map(FileChannel.MapMode.READ_ONLY, 0, size), ch, true);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
             }
         }
         return new Windowed(ch, size, true);
@@ -46,7 +74,7 @@ public abstract class Source implements Closeable {
     public static Source map(FileChannel ch) throws IOException {
         long size = ch.size();
         if (size <= Integer.MAX_VALUE) {
-            return new Mapped(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
+            return new Mapped(ch.map(FileChannel.MapMode.READ_ONLY, 0, size), ch, false);
         }
         return new Windowed(ch, size, false);
     }
@@ -88,17 +116,30 @@ public abstract class Source implements Closeable {
      */
     private static final class Mapped extends Buffered {
         private MappedByteBuffer mapping;
+        private final FileChannel channel;
+        private final boolean owned;
 
-        Mapped(MappedByteBuffer mapping) {
+        Mapped(MappedByteBuffer mapping, FileChannel channel, boolean owned) {
             super(mapping);
             this.mapping = mapping;
+            this.channel = channel;
+            this.owned = owned;
         }
 
         @Override
-        public void close() {
+        public void copyTo(long offset, long length, FileChannel out, long at) throws IOException {
+            checkRange(offset, length, size());
+            transfer(channel, offset, length, out, at);
+        }
+
+        @Override
+        public void close() throws IOException {
             if (mapping != null) {
                 Unmapper.unmap(mapping);
                 mapping = null;
+            }
+            if (owned) {
+                channel.close();
             }
         }
     }
@@ -130,6 +171,12 @@ public abstract class Source implements Closeable {
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
+        }
+
+        @Override
+        public void copyTo(long offset, long length, FileChannel out, long at) throws IOException {
+            checkRange(offset, length, size);
+            transfer(channel, offset, length, out, at);
         }
 
         @Override

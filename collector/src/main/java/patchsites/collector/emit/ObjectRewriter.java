@@ -296,7 +296,11 @@ public final class ObjectRewriter {
             if (s.type == ElfFile.SHT_NOBITS || s.type == ElfFile.SHT_NULL || s.size == 0) {
                 continue;
             }
-            ByteBuffer d = s.data != null ? s.data.duplicate() : elf.data(s.original);
+            if (s.data == null) {
+                elf.copySection(s.original, out, offsets[i]); // unchanged: copied by the kernel
+                continue;
+            }
+            ByteBuffer d = s.data.duplicate();
             d.position(0).limit((int) s.size);
             writeFully(out, d, offsets[i]);
         }
