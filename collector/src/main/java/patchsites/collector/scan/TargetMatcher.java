@@ -14,8 +14,12 @@ import java.util.List;
  * symbols of a {@code vmlinux.o} are checked without decoding a single name.
  */
 public final class TargetMatcher {
-    /** Patterns without glob characters, by their length in bytes: one hash lookup per name. */
-    private final java.util.Map<Integer, List<byte[]>> exactByLength = new java.util.HashMap<>();
+    /**
+     * Patterns without glob characters, by a hash of their bytes (and a set of their lengths, so
+     * most names are turned away before any hashing): one lookup per name however many targets.
+     */
+    private final java.util.Map<Long, List<byte[]>> exactByHash = new java.util.HashMap<>();
+    private final java.util.BitSet exactLengths = new java.util.BitSet();
     private final byte[][] patterns;
     /** Bytes every match starts with (the pattern's literal prefix), per glob pattern. */
     private final int[] literalPrefix;
@@ -50,7 +54,8 @@ public final class TargetMatcher {
     }
 
     private void addExact(byte[] p) {
-        exactByLength.computeIfAbsent(p.length, k -> new ArrayList<>()).add(p);
+        exactLengths.set(p.length);
+        exactByHash.computeIfAbsent(key(ByteBuffer.wrap(p), 0, p.length), k -> new ArrayList<>()).add(p);
     }
 
     private static boolean isSpecial(byte c) {
@@ -98,7 +103,7 @@ public final class TargetMatcher {
     }
 
     public boolean isEmpty() {
-        return patterns.length == 0 && exactByLength.isEmpty();
+        return patterns.length == 0 && exactByHash.isEmpty();
     }
 
     public boolean matches(String name) {
@@ -108,9 +113,9 @@ public final class TargetMatcher {
 
     /** Does the name at {@code [off, off+len)} of {@code bytes} match any pattern? */
     public boolean matches(ByteBuffer bytes, int off, int len) {
-        List<byte[]> sameLength = exactByLength.get(len);
-        if (sameLength != null) {
-            for (byte[] p : sameLength) {
+        List<byte[]> candidates = exactLengths.get(len) ? exactByHash.get(key(bytes, off, len)) : null;
+        if (candidates != null) {
+            for (byte[] p : candidates) {
                 if (equalAt(bytes, off, p)) {
                     return true;
                 }
@@ -134,6 +139,15 @@ public final class TargetMatcher {
             }
         }
         return false;
+    }
+
+    /** Length and a 32-bit hash of the name's bytes, as one map key (no allocation beyond boxing). */
+    private static long key(ByteBuffer bytes, int off, int len) {
+        int h = 1;
+        for (int k = 0; k < len; k++) {
+            h = 31 * h + bytes.get(off + k);
+        }
+        return ((long) len << 32) | (h & 0xffffffffL);
     }
 
     private static boolean equalAt(ByteBuffer bytes, int off, byte[] p) {
