@@ -3,14 +3,7 @@ package patchsites.collector.example;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.ToIntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -121,9 +112,9 @@ class CrossArchExampleTest {
     @MethodSource("cases")
     void emitStubsLinkRunUnderQemuPatchesEverySite(Case c) {
         Path out = tmp.resolve("out");
-        Run build = buildExample(c, out, Map.of());
-        assertEquals(0, build.rc, () -> "build.sh failed: " + build.describe());
-        String output = build.out;
+        ExampleRuns.Run build = buildExample(c, out, Map.of());
+        assertEquals(0, build.rc(), () -> "build.sh failed: " + build.describe());
+        String output = build.out();
         assertTrue(output.contains("RESULT: all checks passed"), () -> "the program's own checks: " + build.describe());
 
         // The oracle: objdump's branches to __SCT__filter, in the ld -r object before and after emit.
@@ -135,28 +126,28 @@ class CrossArchExampleTest {
         assertTrue(after.keySet().containsAll(c.required()),
                 () -> "objdump found too few kinds of branches to __SCT__filter: " + after + ", expected " + c.required());
 
-        int patched = intOf(output, "^patched (\\d+) sites of __SCK__filter$");
+        int patched = ExampleRuns.intOf(output, "^patched (\\d+) sites of __SCK__filter$");
         assertEquals(oracle, patched, () -> "sites patched by the runtime vs branches to __SCT__filter in objdump "
                 + after + "\n" + output);
 
-        long defaultBefore = intOf(output, "^before patching: .*filter_default (\\d+) calls");
-        long defaultAfter = intOf(output, "^after patching: .*filter_default (\\d+) calls");
-        long strictAfter = intOf(output, "^after patching: .*filter_strict (\\d+) calls");
+        long defaultBefore = ExampleRuns.intOf(output, "^before patching: .*filter_default (\\d+) calls");
+        long defaultAfter = ExampleRuns.intOf(output, "^after patching: .*filter_default (\\d+) calls");
+        long strictAfter = ExampleRuns.intOf(output, "^after patching: .*filter_strict (\\d+) calls");
         assertEquals(0, defaultAfter, "filter_default is still called after patching");
         assertTrue(defaultBefore > 0, "the workload did not call filter_default before patching");
         assertEquals(defaultBefore, strictAfter, "filter_strict after patching vs filter_default before");
 
         // The emitted object passes the architecture's own readelf and ld.
-        Run readelf = run(Map.of(), c.readelf(), "-a", "-W", emitted.toString());
-        assertEquals(0, readelf.rc, readelf::describe);
-        assertEquals("", readelf.err, () -> "readelf complains about the emitted object: " + readelf.describe());
-        assertTrue(readelf.out.contains(".rela.static_call_sites") || readelf.out.contains(".rel.static_call_sites"),
+        ExampleRuns.Run readelf = run(Map.of(), c.readelf(), "-a", "-W", emitted.toString());
+        assertEquals(0, readelf.rc(), readelf::describe);
+        assertEquals("", readelf.err(), () -> "readelf complains about the emitted object: " + readelf.describe());
+        assertTrue(readelf.out().contains(".rela.static_call_sites") || readelf.out().contains(".rel.static_call_sites"),
                 "no relocation section for .static_call_sites in the emitted object");
         List<String> ld = new ArrayList<>(c.ldR());
         ld.addAll(List.of("-o", tmp.resolve("relinked.o").toString(), emitted.toString()));
-        Run relink = run(Map.of(), ld.toArray(String[]::new));
-        assertEquals(0, relink.rc, () -> "ld -r of the emitted object: " + relink.describe());
-        assertEquals("", relink.err, () -> "ld -r of the emitted object: " + relink.describe());
+        ExampleRuns.Run relink = run(Map.of(), ld.toArray(String[]::new));
+        assertEquals(0, relink.rc(), () -> "ld -r of the emitted object: " + relink.describe());
+        assertEquals("", relink.err(), () -> "ld -r of the emitted object: " + relink.describe());
 
         planApplyRetargetsTheLinkedProgram(c, out.resolve("static-calls"), defaultBefore);
     }
@@ -178,13 +169,13 @@ class CrossArchExampleTest {
                 "--section=.static_call_sites", "--layout=site-key", "--key=__SCK__filter", "--to=filter_strict",
                 "--apply=" + patched, program.toString());
         assertEquals(0, rc, () -> "plan --apply: " + pout + perr);
-        Run original = run(Map.of(), QEMU.get(c.arch()), program.toString(), "--workload");
-        assertEquals(0, original.rc, original::describe);
-        assertTrue(original.out.contains("filter_default " + workloadCalls + " calls, filter_strict 0 calls"),
+        ExampleRuns.Run original = run(Map.of(), QEMU.get(c.arch()), program.toString(), "--workload");
+        assertEquals(0, original.rc(), original::describe);
+        assertTrue(original.out().contains("filter_default " + workloadCalls + " calls, filter_strict 0 calls"),
                 original::describe);
-        Run copy = run(Map.of(), QEMU.get(c.arch()), patched.toString(), "--workload");
-        assertEquals(0, copy.rc, copy::describe);
-        assertTrue(copy.out.contains("filter_default 0 calls, filter_strict " + workloadCalls + " calls"),
+        ExampleRuns.Run copy = run(Map.of(), QEMU.get(c.arch()), patched.toString(), "--workload");
+        assertEquals(0, copy.rc(), copy::describe);
+        assertTrue(copy.out().contains("filter_default 0 calls, filter_strict " + workloadCalls + " calls"),
                 () -> "the plan-patched copy: " + copy.describe() + "\nplan said:\n" + pout);
     }
 
@@ -199,18 +190,18 @@ class CrossArchExampleTest {
     @Test
     void riscvRelaxationLeavesTheTableBehind() {
         Case riscv = cases().filter(c -> c.arch().equals("riscv64")).findFirst().orElseThrow();
-        Run build = buildExample(riscv, tmp.resolve("relaxed"), Map.of("EXAMPLE_RISCV_RELAX", "1"));
-        assertNotEquals(0, build.rc, () -> "the relaxed riscv64 program passed: " + build.describe());
-        assertTrue(build.out.contains("does not point at a call"), build::describe);
-        assertTrue(build.out.contains("runtime: refusing to patch"), build::describe);
-        assertTrue(build.out.contains("RESULT: FAILED"), build::describe);
+        ExampleRuns.Run build = buildExample(riscv, tmp.resolve("relaxed"), Map.of("EXAMPLE_RISCV_RELAX", "1"));
+        assertNotEquals(0, build.rc(), () -> "the relaxed riscv64 program passed: " + build.describe());
+        assertTrue(build.out().contains("does not point at a call"), build::describe);
+        assertTrue(build.out().contains("runtime: refusing to patch"), build::describe);
+        assertTrue(build.out().contains("RESULT: FAILED"), build::describe);
     }
 
-    private Run buildExample(Case c, Path out, Map<String, String> extraEnv) {
-        Path buildSh = repositoryRoot().resolve("examples/static-calls/build.sh");
+    private ExampleRuns.Run buildExample(Case c, Path out, Map<String, String> extraEnv) {
+        Path buildSh = ExampleRuns.repositoryRoot().resolve("examples/static-calls/build.sh");
         Map<String, String> env = new HashMap<>(c.env());
         env.putAll(extraEnv);
-        env.put("PATCHSITES_CLASSPATH", classPath());
+        env.put("PATCHSITES_CLASSPATH", ExampleRuns.classPath());
         env.put("PATCHSITES_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         return run(env, "bash", buildSh.toString(), out.toString(), BENCH_CALLS, c.arch());
     }
@@ -228,12 +219,12 @@ class CrossArchExampleTest {
      * the branch's displacement field is not a call site.
      */
     private Map<String, Integer> filterBranches(Case c, Path object) {
-        Run objdump = run(Map.of(), c.objdump(), "-dr", object.toString());
-        assertEquals(0, objdump.rc, objdump::describe);
+        ExampleRuns.Run objdump = run(Map.of(), c.objdump(), "-dr", object.toString());
+        assertEquals(0, objdump.rc(), objdump::describe);
         Map<String, Insn> insns = new HashMap<>();
         List<String[]> relocs = new ArrayList<>();
         String section = "";
-        for (String line : objdump.out.split("\n")) {
+        for (String line : objdump.out().split("\n")) {
             Matcher m;
             if ((m = SECTION.matcher(line)).matches()) {
                 section = m.group(1);
@@ -267,84 +258,7 @@ class CrossArchExampleTest {
         return byMnemonic;
     }
 
-    private static int intOf(String output, String regex) {
-        Matcher m = Pattern.compile(regex, Pattern.MULTILINE).matcher(output);
-        if (!m.find()) {
-            fail("no line matching /" + regex + "/ in the program's output:\n" + output);
-        }
-        int v = Integer.parseInt(m.group(1));
-        if (m.find()) {
-            fail("more than one line matching /" + regex + "/ in the program's output:\n" + output);
-        }
-        return v;
-    }
-
-    /** The directory that holds {@code examples/static-calls/build.sh}, from the module directory up. */
-    private static Path repositoryRoot() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("examples/static-calls/build.sh"))) {
-                return p;
-            }
-        }
-        throw new AssertionError("examples/static-calls/build.sh not found above " + Path.of("").toAbsolutePath());
-    }
-
-    /** The class path of this test JVM: the CLI as compiled now (the jar is packaged after the tests). */
-    private static String classPath() {
-        String cp = System.getProperty("surefire.test.class.path");
-        if (cp == null || cp.isBlank()) {
-            cp = System.getProperty("java.class.path");
-        }
-        for (String e : cp.split(File.pathSeparator)) {
-            if (Files.isRegularFile(Path.of(e, "patchsites/collector/cli/Main.class"))) {
-                return cp;
-            }
-        }
-        throw new AssertionError("the test class path has no patchsites/collector/cli/Main.class: " + cp);
-    }
-
-    private record Run(List<String> command, int rc, String out, String err) {
-        String describe() {
-            return String.join(" ", command) + " -> exit " + rc + "\n--- stdout ---\n" + out + "\n--- stderr ---\n" + err;
-        }
-    }
-
-    private Run run(Map<String, String> env, String... cmd) {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
-        pb.environment().put("LC_ALL", "C");
-        pb.environment().putAll(env);
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + cmd[0] + " (scripts/setup.sh installs it): " + e.getMessage(), e);
-        }
-        try {
-            p.getOutputStream().close();
-            CompletableFuture<String> out = drain(p.getInputStream());
-            CompletableFuture<String> err = drain(p.getErrorStream());
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                fail(String.join(" ", cmd) + " did not finish in " + TIMEOUT_SECONDS + " s");
-            }
-            return new Run(List.of(cmd), p.exitValue(), out.join(), err.join());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new AssertionError("interrupted while running " + cmd[0], e);
-        }
-    }
-
-    private static CompletableFuture<String> drain(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+    private ExampleRuns.Run run(Map<String, String> env, String... cmd) {
+        return ExampleRuns.run(tmp, TIMEOUT_SECONDS, env, cmd);
     }
 }

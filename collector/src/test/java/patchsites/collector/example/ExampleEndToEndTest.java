@@ -2,20 +2,11 @@ package patchsites.collector.example;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -42,13 +33,13 @@ class ExampleEndToEndTest {
 
     @Test
     void emitStubsLinkRunPatchesEverySite() {
-        Path buildSh = repositoryRoot().resolve("examples/static-calls/build.sh");
+        Path buildSh = ExampleRuns.repositoryRoot().resolve("examples/static-calls/build.sh");
         Path out = tmp.resolve("out");
-        Run build = run(Map.of("PATCHSITES_CLASSPATH", classPath(),
+        ExampleRuns.Run build = run(Map.of("PATCHSITES_CLASSPATH", ExampleRuns.classPath(),
                         "PATCHSITES_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()),
                 "bash", buildSh.toString(), out.toString(), BENCH_CALLS);
-        assertEquals(0, build.rc, () -> "build.sh failed: " + build.describe());
-        String output = build.out;
+        assertEquals(0, build.rc(), () -> "build.sh failed: " + build.describe());
+        String output = build.out();
         assertTrue(output.contains("RESULT: all checks passed"), () -> "the program's own checks: " + build.describe());
 
         // The oracle: objdump's branches to __SCT__filter, in the ld -r object before and after emit.
@@ -62,26 +53,26 @@ class ExampleEndToEndTest {
         assertTrue(after.containsKey("call") && after.containsKey("jmp") && after.containsKey("jne"),
                 () -> "objdump found too few kinds of branches to __SCT__filter: " + after);
 
-        int patched = intOf(output, "^patched (\\d+) sites of __SCK__filter$");
+        int patched = ExampleRuns.intOf(output, "^patched (\\d+) sites of __SCK__filter$");
         assertEquals(oracle, patched, () -> "sites patched by the runtime vs branches to __SCT__filter in objdump "
                 + after + "\n" + output);
 
-        long defaultBefore = intOf(output, "^before patching: .*filter_default (\\d+) calls");
-        long defaultAfter = intOf(output, "^after patching: .*filter_default (\\d+) calls");
-        long strictAfter = intOf(output, "^after patching: .*filter_strict (\\d+) calls");
+        long defaultBefore = ExampleRuns.intOf(output, "^before patching: .*filter_default (\\d+) calls");
+        long defaultAfter = ExampleRuns.intOf(output, "^after patching: .*filter_default (\\d+) calls");
+        long strictAfter = ExampleRuns.intOf(output, "^after patching: .*filter_strict (\\d+) calls");
         assertEquals(0, defaultAfter, "filter_default is still called after patching");
         assertTrue(defaultBefore > 0, "the workload did not call filter_default before patching");
         assertEquals(defaultBefore, strictAfter, "filter_strict after patching vs filter_default before");
 
-        Run readelf = run(Map.of(), "readelf", "-a", "-W", emitted.toString());
-        assertEquals(0, readelf.rc, readelf::describe);
-        assertEquals("", readelf.err, () -> "readelf complains about the emitted object: " + readelf.describe());
-        assertTrue(readelf.out.contains(".rela.static_call_sites"), "no .rela.static_call_sites in the emitted object");
+        ExampleRuns.Run readelf = run(Map.of(), "readelf", "-a", "-W", emitted.toString());
+        assertEquals(0, readelf.rc(), readelf::describe);
+        assertEquals("", readelf.err(), () -> "readelf complains about the emitted object: " + readelf.describe());
+        assertTrue(readelf.out().contains(".rela.static_call_sites"), "no .rela.static_call_sites in the emitted object");
 
         Path relinked = tmp.resolve("relinked.o");
-        Run ld = run(Map.of(), "ld", "-r", "-o", relinked.toString(), emitted.toString());
-        assertEquals(0, ld.rc, () -> "ld -r of the emitted object: " + ld.describe());
-        assertEquals("", ld.err, () -> "ld -r of the emitted object: " + ld.describe());
+        ExampleRuns.Run ld = run(Map.of(), "ld", "-r", "-o", relinked.toString(), emitted.toString());
+        assertEquals(0, ld.rc(), () -> "ld -r of the emitted object: " + ld.describe());
+        assertEquals("", ld.err(), () -> "ld -r of the emitted object: " + ld.describe());
 
         planApplyRetargetsTheLinkedProgram(out.resolve("static-calls"), defaultBefore);
     }
@@ -106,13 +97,13 @@ class ExampleEndToEndTest {
         assertEquals(toDefault, branchesTo(patched, "filter_strict"), "the copy's branches to filter_strict");
         assertTrue(pout.toString().contains(toDefault.size() + " sites of __SCK__filter"), pout::toString);
 
-        Run original = run(Map.of(), program.toString(), "--workload");
-        assertEquals(0, original.rc, original::describe);
-        assertTrue(original.out.contains("filter_default " + workloadCalls + " calls, filter_strict 0 calls"),
+        ExampleRuns.Run original = run(Map.of(), program.toString(), "--workload");
+        assertEquals(0, original.rc(), original::describe);
+        assertTrue(original.out().contains("filter_default " + workloadCalls + " calls, filter_strict 0 calls"),
                 original::describe);
-        Run copy = run(Map.of(), patched.toString(), "--workload");
-        assertEquals(0, copy.rc, copy::describe);
-        assertTrue(copy.out.contains("filter_default 0 calls, filter_strict " + workloadCalls + " calls"), copy::describe);
+        ExampleRuns.Run copy = run(Map.of(), patched.toString(), "--workload");
+        assertEquals(0, copy.rc(), copy::describe);
+        assertTrue(copy.out().contains("filter_default 0 calls, filter_strict " + workloadCalls + " calls"), copy::describe);
     }
 
     private static final Pattern DIRECT_BRANCH = Pattern.compile(
@@ -120,10 +111,10 @@ class ExampleEndToEndTest {
 
     /** Addresses of the direct branches to {@code symbol} in a linked program, per objdump. */
     private List<Long> branchesTo(Path program, String symbol) {
-        Run objdump = run(Map.of(), "objdump", "-d", "-w", program.toString());
-        assertEquals(0, objdump.rc, objdump::describe);
+        ExampleRuns.Run objdump = run(Map.of(), "objdump", "-d", "-w", program.toString());
+        assertEquals(0, objdump.rc(), objdump::describe);
         List<Long> at = new java.util.ArrayList<>();
-        for (String line : objdump.out.split("\n")) {
+        for (String line : objdump.out().split("\n")) {
             Matcher m = DIRECT_BRANCH.matcher(line);
             if (m.matches() && m.group(2).equals(symbol)) {
                 at.add(Long.parseLong(m.group(1), 16));
@@ -146,10 +137,10 @@ class ExampleEndToEndTest {
      * of the instruction, which is where a call's, jmp's or jcc's rel32 is.
      */
     private Map<String, Integer> filterBranches(Path object) {
-        Run objdump = run(Map.of(), "objdump", "-dr", "-w", object.toString());
-        assertEquals(0, objdump.rc, objdump::describe);
+        ExampleRuns.Run objdump = run(Map.of(), "objdump", "-dr", "-w", object.toString());
+        assertEquals(0, objdump.rc(), objdump::describe);
         Map<String, Integer> byMnemonic = new TreeMap<>();
-        for (String line : objdump.out.split("\n")) {
+        for (String line : objdump.out().split("\n")) {
             Matcher m = INSN_WITH_RELOC.matcher(line);
             if (!m.matches() || !m.group(6).equals("__SCT__filter-0x4")) {
                 continue;
@@ -168,87 +159,7 @@ class ExampleEndToEndTest {
         return byMnemonic;
     }
 
-    private static int intOf(String output, String regex) {
-        Matcher m = Pattern.compile(regex, Pattern.MULTILINE).matcher(output);
-        if (!m.find()) {
-            fail("no line matching /" + regex + "/ in the program's output:\n" + output);
-        }
-        int v = Integer.parseInt(m.group(1));
-        if (m.find()) {
-            fail("more than one line matching /" + regex + "/ in the program's output:\n" + output);
-        }
-        return v;
-    }
-
-    /** The directory that holds {@code examples/static-calls/build.sh}, from the module directory up. */
-    private static Path repositoryRoot() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("examples/static-calls/build.sh"))) {
-                return p;
-            }
-        }
-        throw new AssertionError("examples/static-calls/build.sh not found above " + Path.of("").toAbsolutePath());
-    }
-
-    /**
-     * The class path of this test JVM: the CLI as compiled now (the test phase runs before the jar
-     * is packaged, and a jar left from an earlier build could be stale).
-     */
-    private static String classPath() {
-        String cp = System.getProperty("surefire.test.class.path");
-        if (cp == null || cp.isBlank()) {
-            cp = System.getProperty("java.class.path");
-        }
-        for (String e : cp.split(File.pathSeparator)) {
-            if (Files.isRegularFile(Path.of(e, "patchsites/collector/cli/Main.class"))) {
-                return cp;
-            }
-        }
-        throw new AssertionError("the test class path has no patchsites/collector/cli/Main.class: " + cp);
-    }
-
-    private record Run(List<String> command, int rc, String out, String err) {
-        String describe() {
-            return String.join(" ", command) + " -> exit " + rc + "\n--- stdout ---\n" + out + "\n--- stderr ---\n" + err;
-        }
-    }
-
-    private Run run(Map<String, String> env, String... cmd) {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
-        pb.environment().put("LC_ALL", "C");
-        pb.environment().putAll(env);
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + cmd[0] + " (is it installed?): " + e.getMessage(), e);
-        }
-        try {
-            p.getOutputStream().close();
-            CompletableFuture<String> out = drain(p.getInputStream());
-            CompletableFuture<String> err = drain(p.getErrorStream());
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                fail(String.join(" ", cmd) + " did not finish in " + TIMEOUT_SECONDS + " s");
-            }
-            return new Run(List.of(cmd), p.exitValue(), out.join(), err.join());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new AssertionError("interrupted while running " + cmd[0], e);
-        }
-    }
-
-    private static CompletableFuture<String> drain(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+    private ExampleRuns.Run run(Map<String, String> env, String... cmd) {
+        return ExampleRuns.run(tmp, TIMEOUT_SECONDS, env, cmd);
     }
 }
