@@ -2,11 +2,20 @@ package patchsites.collector.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import patchsites.collector.elf.Archive;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
@@ -55,6 +64,9 @@ final class EmitCommand implements Callable<Integer> {
 
     @Mixin
     TargetOptions targetOptions;
+
+    @Mixin
+    JobsOption jobs;
 
     @Option(names = "--section", required = true, paramLabel = "NAME", description = "Name of the table section.")
     String section;
@@ -107,16 +119,95 @@ final class EmitCommand implements Callable<Integer> {
             diag.error(e.getMessage());
             return 2;
         }
+        if (jobs.check() != null) {
+            diag.error(jobs.check());
+            return 2;
+        }
         if (!destination.inPlace && files.size() != 1) {
             diag.error("patchsites", "-o takes one input object; use --in-place for several");
             return 2;
         }
-        int rc = 0;
-        for (Path file : files) {
-            rc = Math.max(rc, emitOne(file, out, diag, matcher, tableLayout, keys));
+        if (files.size() == 1) {
+            int rc = emitOne(files.get(0), out, diag, matcher, tableLayout, keys);
+            out.flush();
+            return rc;
         }
-        out.flush();
+        return emitAll(out, diag, matcher, tableLayout, keys);
+    }
+
+    /**
+     * Several objects (the modules of a build, {@code --in-place}): each is read, scanned and
+     * rewritten on a pool thread. Most of a small object's time is the wait for its data to reach
+     * the disk ({@link AtomicFile} forces every file before the rename), so more threads than cores
+     * pay: concurrent forces share journal commits. Messages come out in the order of the
+     * arguments, as if the files had been done one after the other. Arguments that name the same
+     * file go to one task, in order: two channels of one file in one process would share (and on
+     * close drop) each other's POSIX lock.
+     */
+    private int emitAll(PrintWriter out, Diagnostics diag, TargetMatcher matcher, TableLayout tableLayout,
+            TableEmitter.KeyRule keys) {
+        Map<Object, List<Integer>> byFile = new LinkedHashMap<>();
+        for (int i = 0; i < files.size(); i++) {
+            byFile.computeIfAbsent(fileKey(files.get(i)), k -> new ArrayList<>()).add(i);
+        }
+        ExecutorService pool = JobsOption.pool(jobs.threads(byFile.size(), 4 * Runtime.getRuntime().availableProcessors()), "emit");
+        List<CompletableFuture<FileReport>> reports = new ArrayList<>(Collections.nCopies(files.size(), null));
+        for (List<Integer> same : byFile.values()) {
+            List<CompletableFuture<FileReport>> mine = new ArrayList<>();
+            for (int i : same) {
+                CompletableFuture<FileReport> f = new CompletableFuture<>();
+                reports.set(i, f);
+                mine.add(f);
+            }
+            pool.execute(() -> {
+                for (int k = 0; k < same.size(); k++) {
+                    FileReport r = new FileReport(diag.quiet());
+                    try {
+                        r.rc = emitOne(files.get(same.get(k)), r.out, r.diag, matcher, tableLayout, keys);
+                    } catch (Throwable t) { // an Error: reported by the main thread, not lost in the pool
+                        mine.get(k).completeExceptionally(t);
+                        continue;
+                    }
+                    mine.get(k).complete(r);
+                }
+            });
+        }
+        pool.shutdown();
+        PrintWriter err = spec.commandLine().getErr();
+        int rc = 0;
+        for (int i = 0; i < reports.size(); i++) {
+            FileReport r = reports.get(i).join();
+            reports.set(i, null);
+            err.print(r.errText);
+            err.flush();
+            out.print(r.outText);
+            out.flush();
+            rc = Math.max(rc, r.rc);
+        }
         return rc;
+    }
+
+    /** The messages of one object, held until the objects before it have printed theirs. */
+    private static final class FileReport {
+        final StringWriter errText = new StringWriter();
+        final StringWriter outText = new StringWriter();
+        final PrintWriter out = new PrintWriter(outText);
+        final Diagnostics diag;
+        int rc;
+
+        FileReport(boolean quiet) {
+            diag = new Diagnostics(new PrintWriter(errText, true), quiet);
+        }
+    }
+
+    /** Which file a path names: its inode when the platform says, so hard links count as one. */
+    private static Object fileKey(Path p) {
+        try {
+            Object key = Files.readAttributes(p, BasicFileAttributes.class).fileKey();
+            return key != null ? key : p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize(); // missing or unreadable: its task reports that
+        }
     }
 
     /** Emits into one object; 0 or 2. Objects are independent: one bad file does not stop the others. */
@@ -169,7 +260,7 @@ final class EmitCommand implements Callable<Integer> {
 
     private static boolean sameFile(Path a, Path b) {
         try {
-            return java.nio.file.Files.isSameFile(a, b);
+            return Files.isSameFile(a, b);
         } catch (IOException e) {
             return false;
         }

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.ObjectReader;
@@ -53,6 +52,9 @@ final class ScanCommand implements Callable<Integer> {
     @Mixin
     TargetOptions targetOptions;
 
+    @Mixin
+    JobsOption jobs;
+
     @Option(names = "--include-refs", description = "Also list relocations that reference a target without branching to it (kind ref).")
     boolean includeRefs;
 
@@ -66,18 +68,17 @@ final class ScanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Diagnostics diag = Main.diagnostics(spec);
+        if (jobs.check() != null) {
+            diag.error(jobs.check());
+            return 2;
+        }
         TargetMatcher matcher = targetOptions.matcher(diag);
         if (matcher == null) {
             return 2;
         }
         Scanner scanner = new Scanner(matcher, includeRefs);
 
-        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), files.size()));
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "scan");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = JobsOption.pool(jobs.threads(files.size(), Runtime.getRuntime().availableProcessors()), "scan");
         List<Future<FileReport>> pending = new ArrayList<>();
         for (Path f : files) {
             pending.add(pool.submit(() -> scanFile(scanner, f)));

@@ -156,6 +156,67 @@ class CliPolishTest {
         assertTrue(Files.readString(lds).contains("PROVIDE(__SCT__foo = foo_default);"));
     }
 
+    /**
+     * emit over many objects works on them in parallel, yet reads like one after the other:
+     * messages in argument order, a bad file in the middle reported and the rest still written,
+     * a file named twice rewritten twice without the two rewrites running into each other, and every result the same bytes as a single-file emit.
+     */
+    @Test
+    void emitOverManyObjectsReportsInArgumentOrderAndMatchesOneByOne() throws IOException {
+        Path obj = Tools.compileC(Tools.write(dir, "m.c", String.join("\n",
+                "extern long __SCT__foo(long);",
+                "long a(long x) { return __SCT__foo(x) + 1; }",
+                "long b(long x) { return __SCT__foo(x + 1); }", "")), "m.o", "-O2", "-fno-pic");
+        String[] emit = {"-v", "emit", "--target=__SCT__*", "--section=.static_call_sites", "--layout=site-key",
+                "--key-prefix=__SCT__=__SCK__", "--in-place"};
+        // What each file gets when emitted alone: the first emit adds section symbols, a second says less.
+        Path single = Files.copy(obj, dir.resolve("single.o"));
+        Run first = run(concat(emit, new String[] {single.toString()}));
+        Run again = run(concat(emit, new String[] {single.toString()}));
+        assertEquals(0, first.rc() + again.rc(), first.describe() + again.describe());
+        byte[] expected = Files.readAllBytes(single);
+
+        Path many = Files.createDirectory(dir.resolve("many"));
+        List<String> args = new java.util.ArrayList<>();
+        StringBuilder out = new StringBuilder(), err = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            Path f = many.resolve("o" + i + ".o");
+            Run alone;
+            if (i == 7) {
+                Files.writeString(f, "not an object");
+                alone = run(concat(emit, new String[] {f.toString()}));
+                assertEquals(2, alone.rc());
+            } else if (i == 23) {
+                f = many.resolve("missing.o");
+                alone = run(concat(emit, new String[] {f.toString()}));
+            } else if (i == 30 || i == 35) {
+                f = Path.of(args.get(3)); // the same file again, by the same path
+                alone = again;
+            } else if (i == 31) {
+                // A hard link to another argument: one inode, so one task; the rename over that
+                // argument's path leaves this name with the original (as sed -i does).
+                f = Files.createLink(f, Path.of(args.get(4)));
+                alone = first;
+            } else {
+                Files.copy(obj, f);
+                alone = first;
+            }
+            out.append(alone.out().replace(single.toString(), f.toString()));
+            err.append(alone.err());
+            args.add(f.toString());
+        }
+        assertEquals(2, err.toString().lines().count(), err::toString);
+        Run r = run(concat(emit, args.toArray(String[]::new)));
+        assertEquals(new Run(2, out.toString(), err.toString()), r, r::describe);
+        for (String a : args) {
+            Path f = Path.of(a);
+            if (Files.exists(f) && !a.endsWith("o7.o")) {
+                assertTrue(java.util.Arrays.equals(expected, Files.readAllBytes(f)), a);
+            }
+        }
+        assertEquals("not an object", Files.readString(many.resolve("o7.o")));
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
