@@ -47,13 +47,24 @@ def jmh(root, work):
             thr = f"{sites/sec/1e6:.1f} M sites/s, {per:.0f} sync rounds per transaction"
         out.append(f"| {b} | {inp} | {score:.3f} ± {err:.3f} {unit} | {thr} |")
     gc = json.load(open(os.path.join(root, "bench/results/jmh-gc.json")))
+    gclog = open(os.path.join(root, "bench/results/jmh-gc.log")).read()
+    sites = {(m.group(1), m.group(2)): int(m.group(3))
+             for m in re.finditer(r"\[sites\] (\S+) (\S+): (\d+)", gclog)}
+    alloc = {}
     for r in gc:
-        sm = r.get("secondaryMetrics", {})
-        a = sm.get("gc.alloc.rate.norm", {}).get("score")
-        if a is not None and "combined.o" in relocs:
-            n = relocs["combined.o"][0]
-            out += ["", f"Allocation (`-prof gc`, ScanBench on combined.o): {a/1e6:.2f} MB per scan, "
-                    f"{a/n:.2f} bytes per relocation scanned ({n} relocations)."]
+        a = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
+        p = r.get("params", {})
+        if a is not None:
+            alloc[p.get("target")] = a
+    if "combined.o" in relocs and alloc:
+        n = relocs["combined.o"][0]
+        out += ["", f"Allocation (`-prof gc`, ScanBench on combined.o, {n} relocations on code):"]
+        for target, a in sorted(alloc.items()):
+            s = sites.get(("combined.o", target), 0)
+            line = f"- target `{target}`: {s} sites, {a/1e6:.2f} MB per scan, {a/n:.3f} bytes per relocation"
+            if s:
+                line += f" (the sites' objects and the function index built for them: {a/s:.0f} bytes per site)"
+            out.append(line)
     replace(os.path.join(root, "docs/performance.md"), "jmh", "\n".join(out))
 
 def compare(root, table):

@@ -17,60 +17,115 @@ import patchsites.collector.elf.SymbolTable;
  * descriptor points to ({@link Arch#functionDescriptorSection}).
  */
 final class FunctionIndex {
+    /** Columns by function, in symbol table order; {@link #rows} lists them sorted. */
     private final int[] section;
     private final long[] start;
-    private final long[] size;
     private final int[] symbol;
+    /** Row k of the sorted index is function rows[k]. */
+    private final int[] rows;
     private final SymbolTable symbols;
 
     FunctionIndex(ElfFile elf, SymbolTable symbols, Arch arch) {
         this.symbols = symbols;
         int n = symbols.count();
-        int count = 0;
-        long[][] rows = new long[n][];
+        // Primitive columns and an index sort: a row object per function symbol would make this,
+        // not the sites, the bulk of a scan's allocation on a vmlinux.o-sized symbol table.
+        int functions = 0;
+        for (int i = 1; i < n; i++) {
+            if (symbols.type(i) == SymbolTable.STT_FUNC) {
+                functions++;
+            }
+        }
+        int[] sec = new int[functions];
+        long[] at = new long[functions];
+        byte[] rank = new byte[functions];
+        int[] sym = new int[functions];
         int opd = descriptorSection(elf, arch);
         Map<Long, long[]> code = opd > 0 ? descriptors(elf, arch, opd) : null;
+        int count = 0;
         for (int i = 1; i < n; i++) {
             if (symbols.type(i) != SymbolTable.STT_FUNC) {
                 continue;
             }
-            int sec = symbols.definingSection(i);
-            if (sec <= 0) {
+            int s = symbols.definingSection(i);
+            if (s <= 0) {
                 continue;
             }
-            long at = arch.codeAddress(symbols.value(i)) - TargetIndex.sectionBase(elf, sec);
-            if (sec == opd) {
-                long[] entry = code.get(at);
+            long a = arch.codeAddress(symbols.value(i)) - TargetIndex.sectionBase(elf, s);
+            if (s == opd) {
+                long[] entry = code.get(a);
                 if (entry == null) {
                     continue;
                 }
-                sec = (int) entry[0];
-                at = entry[1];
+                s = (int) entry[0];
+                a = entry[1];
             }
             int b = symbols.binding(i);
-            long rank = b == SymbolTable.STB_GLOBAL ? 2 : b == SymbolTable.STB_WEAK ? 1 : 0;
-            rows[count++] = new long[] {sec, at, rank, -i, symbols.size(i)};
+            sec[count] = s;
+            at[count] = a;
+            rank[count] = (byte) (b == SymbolTable.STB_GLOBAL ? 2 : b == SymbolTable.STB_WEAK ? 1 : 0);
+            sym[count] = i;
+            count++;
         }
-        long[][] sorted = Arrays.copyOf(rows, count);
-        Arrays.sort(sorted, (x, y) -> {
-            for (int k = 0; k < 4; k++) {
-                int c = Long.compare(x[k], y[k]);
-                if (c != 0) {
-                    return c;
-                }
+        int[] order = sortedRows(sec, at, rank, sym, count, false);
+        section = sec;
+        start = at;
+        symbol = sym;
+        rows = order;
+    }
+
+    /**
+     * Rows {@code 0..count-1} sorted by (section, start, binding rank, later symbol first): of
+     * aliases at one address the strongest binding comes last, where the backward walk of
+     * {@link #containing} meets it first. When the four fit in 63 bits, as in any real object,
+     * they are packed into longs and sorted by {@link Arrays#sort(long[])}; else by comparator.
+     */
+    static int[] sortedRows(int[] sec, long[] at, byte[] rank, int[] sym, int count, boolean byComparator) {
+        int[] order = new int[count];
+        long maxSec = 0, maxAt = 0;
+        boolean packable = !byComparator;
+        for (int k = 0; k < count && packable; k++) {
+            maxSec = Math.max(maxSec, sec[k] & 0xffffffffL);
+            maxAt = Math.max(maxAt, at[k]);
+            packable = at[k] >= 0 && sec[k] >= 0;
+        }
+        int atBits = bits(maxAt), rowBits = bits(count);
+        if (packable && bits(maxSec) + atBits + 2 + rowBits <= 63) {
+            long[] keys = new long[count];
+            for (int k = 0; k < count; k++) {
+                // Rows are in symbol order, so the later symbol first is the higher row first.
+                keys[k] = ((((long) sec[k] << atBits) | at[k]) << 2 | rank[k]) << rowBits | (count - 1 - k);
             }
-            return 0;
-        });
-        section = new int[count];
-        start = new long[count];
-        size = new long[count];
-        symbol = new int[count];
-        for (int k = 0; k < count; k++) {
-            section[k] = (int) sorted[k][0];
-            start[k] = sorted[k][1];
-            symbol[k] = (int) -sorted[k][3];
-            size[k] = sorted[k][4];
+            Arrays.sort(keys);
+            long mask = (1L << rowBits) - 1;
+            for (int k = 0; k < count; k++) {
+                order[k] = count - 1 - (int) (keys[k] & mask);
+            }
+            return order;
         }
+        // Keys that do not pack (negative or huge offsets): only crafted objects, so boxing is fine.
+        Integer[] boxed = new Integer[count];
+        for (int k = 0; k < count; k++) {
+            boxed[k] = k;
+        }
+        Arrays.sort(boxed, (x, y) -> {
+            int c = Integer.compare(sec[x], sec[y]);
+            if (c == 0) {
+                c = Long.compare(at[x], at[y]);
+            }
+            if (c == 0) {
+                c = Integer.compare(rank[x], rank[y]);
+            }
+            return c != 0 ? c : Integer.compare(sym[y], sym[x]);
+        });
+        for (int k = 0; k < count; k++) {
+            order[k] = boxed[k];
+        }
+        return order;
+    }
+
+    private static int bits(long max) {
+        return 64 - Long.numberOfLeadingZeros(max);
     }
 
     /** The descriptor section's index, or 0 when the architecture has none or the object lacks it. */
@@ -137,18 +192,20 @@ final class FunctionIndex {
 
     /** Row of the innermost function containing {@code offset} in {@code sec}, or -1. */
     int containing(int sec, long offset) {
-        int lo = 0, hi = section.length - 1, best = -1;
+        int lo = 0, hi = rows.length - 1, best = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            if (section[mid] < sec || (section[mid] == sec && start[mid] <= offset)) {
+            int f = rows[mid];
+            if (section[f] < sec || (section[f] == sec && start[f] <= offset)) {
                 best = mid;
                 lo = mid + 1;
             } else {
                 hi = mid - 1;
             }
         }
-        for (int k = best; k >= 0 && k > best - MAX_NESTING && section[k] == sec; k--) {
-            if (offset - start[k] < size[k]) {
+        for (int k = best; k >= 0 && k > best - MAX_NESTING && section[rows[k]] == sec; k--) {
+            int f = rows[k];
+            if (offset - start[f] < symbols.size(symbol[f])) {
                 return k;
             }
         }
@@ -156,11 +213,11 @@ final class FunctionIndex {
     }
 
     String name(int row) {
-        return symbols.name(symbol[row]);
+        return symbols.name(symbol[rows[row]]);
     }
 
     /** The function's start as an offset in its section. */
     long start(int row) {
-        return start[row];
+        return start[rows[row]];
     }
 }

@@ -60,7 +60,7 @@ public final class Scanner {
         /** The relocation section being walked: its symbol table and the section it patches. */
         private int currentSymtab, currentSection;
         /** Ends of the branches found so far in the current section: known instruction boundaries. */
-        private final java.util.TreeSet<Long> knownBoundaries = new java.util.TreeSet<>();
+        private final Boundaries knownBoundaries = new Boundaries();
 
         Pass(ElfFile elf, Arch arch, List<String> warnings, List<CallSite> sites) {
             this.elf = elf;
@@ -176,8 +176,7 @@ public final class Scanner {
             long start = row < 0 ? 0 : fi.start(row);
             // The end of a branch already decoded in this section is a boundary too: decoding from
             // it keeps a function full of prefixed branches linear instead of quadratic.
-            Long known = knownBoundaries.floor(offset);
-            return known != null && known > start ? known : start;
+            return Math.max(start, knownBoundaries.floor(offset));
         }
 
         @Override
