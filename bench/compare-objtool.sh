@@ -16,6 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 mapfile -t mods < <(find "$work/stripped" -name '*.ko' | sort)
 largest_sc=$(ls -S "${mods[@]}" | awk "NR == 1")
+smallest_sc=$(ls -Sr "${mods[@]}" | awk "NR == 1")
 objcopy --remove-section=.static_call_sites --remove-section=.rela.static_call_sites "$work/combined.o" "$tmp/combined.stripped.o"
 
 emit=("$root/patchsites" emit '--target=__SCT__*' --section=.static_call_sites --layout=site-key
@@ -61,6 +62,7 @@ row() {
     echo
     echo "| input | objtool wall | objtool peak RSS | patchsites wall | patchsites peak RSS | wall ratio | RSS ratio |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
+    row "smallest static-call module ($(basename "$smallest_sc" | cut -d- -f2-))" "$smallest_sc"
     row "largest static-call module ($(basename "$largest_sc" | cut -d- -f2-))" "$largest_sc"
     row "all ${#mods[@]} static-call modules (objtool once per module, patchsites one run)" "${mods[@]}"
     row "combined object ($(( $(stat -c %s "$tmp/combined.stripped.o") / 1048576 )) MB)" "$tmp/combined.stripped.o" \

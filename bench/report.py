@@ -63,7 +63,10 @@ def jmh(root, work):
             s = sites.get(("combined.o", target), 0)
             line = f"- target `{target}`: {s} sites, {a/1e6:.2f} MB per scan, {a/n:.3f} bytes per relocation"
             if s:
-                line += f" (the sites' objects and the function index built for them: {a/s:.0f} bytes per site)"
+                line += (f" — objects for the sites found and the function index (one built per symbol table"
+                         f" with sites, over all its function symbols): {a/s:.0f} bytes per site")
+            else:
+                line += " — fixed cost per object (the target index over all symbols), nothing per relocation"
             out.append(line)
     replace(os.path.join(root, "docs/performance.md"), "jmh", "\n".join(out))
 

@@ -15,10 +15,13 @@ import java.util.List;
  */
 public final class TargetMatcher {
     /**
-     * Patterns without glob characters, by a hash of their bytes (and a set of their lengths, so
-     * most names are turned away before any hashing): one lookup per name however many targets.
+     * Patterns without glob characters, by a key of their length and hash (and a set of their
+     * lengths, so most names are turned away before any hashing): one binary search of a
+     * primitive array per name however many targets, nothing boxed.
      */
-    private final java.util.Map<Long, List<byte[]>> exactByHash = new java.util.HashMap<>();
+    private final long[] exactKeys;
+    /** The patterns whose key is exactKeys[i], in the same order. */
+    private final byte[][][] exactByKey;
     private final java.util.BitSet exactLengths = new java.util.BitSet();
     private final byte[][] patterns;
     /** Bytes every match starts with (the pattern's literal prefix), per glob pattern. */
@@ -30,16 +33,24 @@ public final class TargetMatcher {
         all.addAll(exactNames);
         this.sources = List.copyOf(all);
         List<byte[]> wild = new ArrayList<>();
+        java.util.TreeMap<Long, List<byte[]>> exact = new java.util.TreeMap<>();
         for (String g : globs) {
             byte[] p = g.getBytes(StandardCharsets.UTF_8);
             if (isLiteral(p)) {
-                addExact(p);
+                addExact(exact, p);
             } else {
                 wild.add(p);
             }
         }
         for (String n : exactNames) {
-            addExact(n.getBytes(StandardCharsets.UTF_8));
+            addExact(exact, n.getBytes(StandardCharsets.UTF_8));
+        }
+        exactKeys = new long[exact.size()];
+        exactByKey = new byte[exact.size()][][];
+        int row = 0;
+        for (java.util.Map.Entry<Long, List<byte[]>> e : exact.entrySet()) {
+            exactKeys[row] = e.getKey();
+            exactByKey[row++] = e.getValue().toArray(new byte[0][]);
         }
         patterns = wild.toArray(new byte[0][]);
         literalPrefix = new int[patterns.length];
@@ -53,9 +64,9 @@ public final class TargetMatcher {
         }
     }
 
-    private void addExact(byte[] p) {
+    private void addExact(java.util.Map<Long, List<byte[]>> exact, byte[] p) {
         exactLengths.set(p.length);
-        exactByHash.computeIfAbsent(key(ByteBuffer.wrap(p), 0, p.length), k -> new ArrayList<>()).add(p);
+        exact.computeIfAbsent(key(ByteBuffer.wrap(p), 0, p.length), k -> new ArrayList<>()).add(p);
     }
 
     private static boolean isSpecial(byte c) {
@@ -103,7 +114,7 @@ public final class TargetMatcher {
     }
 
     public boolean isEmpty() {
-        return patterns.length == 0 && exactByHash.isEmpty();
+        return patterns.length == 0 && exactKeys.length == 0;
     }
 
     public boolean matches(String name) {
@@ -113,9 +124,9 @@ public final class TargetMatcher {
 
     /** Does the name at {@code [off, off+len)} of {@code bytes} match any pattern? */
     public boolean matches(ByteBuffer bytes, int off, int len) {
-        List<byte[]> candidates = exactLengths.get(len) ? exactByHash.get(key(bytes, off, len)) : null;
-        if (candidates != null) {
-            for (byte[] p : candidates) {
+        int at = exactLengths.get(len) ? java.util.Arrays.binarySearch(exactKeys, key(bytes, off, len)) : -1;
+        if (at >= 0) {
+            for (byte[] p : exactByKey[at]) {
                 if (equalAt(bytes, off, p)) {
                     return true;
                 }
@@ -141,7 +152,7 @@ public final class TargetMatcher {
         return false;
     }
 
-    /** Length and a 32-bit hash of the name's bytes, as one map key (no allocation beyond boxing). */
+    /** Length and a 32-bit hash of the name's bytes, as one key. */
     private static long key(ByteBuffer bytes, int off, int len) {
         int h = 1;
         for (int k = 0; k < len; k++) {
