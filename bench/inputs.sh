@@ -7,6 +7,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${PATCHSITES_BENCH_DIR:-$HOME/.cache/patchsites/bench}
+# A fresh machine: the JDK, Maven, binutils, python3 and /usr/bin/time (idempotent, quiet).
+bash "$root/scripts/setup.sh" >&2
 corpus=$(bash "$root/scripts/fetch-corpus.sh" | tail -n 1)
 mkdir -p "$work"
 find "$corpus/modules" -name '*.ko' | sort > "$work/modules.txt"

@@ -150,7 +150,10 @@ final class EmitCommand implements Callable<Integer> {
         for (int i = 0; i < files.size(); i++) {
             byFile.computeIfAbsent(fileKey(files.get(i)), k -> new ArrayList<>()).add(i);
         }
-        ExecutorService pool = JobsOption.pool(jobs.threads(byFile.size(), 4 * Runtime.getRuntime().availableProcessors()), "emit");
+        // Four a CPU: measured on 2 cores, 684 modules take 1.61 s with 1 thread, 0.92 s with 4,
+        // 0.86 s with 8, 0.88 s with 16. Capped so that a big machine does not map 256 files at once.
+        int dflt = Math.min(16, 4 * Runtime.getRuntime().availableProcessors());
+        ExecutorService pool = JobsOption.pool(jobs.threads(byFile.size(), dflt), "emit");
         List<CompletableFuture<FileReport>> reports = new ArrayList<>(Collections.nCopies(files.size(), null));
         for (List<Integer> same : byFile.values()) {
             List<CompletableFuture<FileReport>> mine = new ArrayList<>();

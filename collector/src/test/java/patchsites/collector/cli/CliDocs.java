@@ -111,7 +111,8 @@ public final class CliDocs {
             b.append("| ").append(cell("`" + String.join("`, `", o.names()) + "`")).append(" | ")
                     .append(label.isEmpty() ? "" : cell("`" + label + "`")).append(" | ").append(def).append(" | ")
                     .append(cell(text(o.description()))).append(o.required() ? " Required." : "")
-                    .append(o.isMultiValue() ? " Repeatable." : "").append(" |\n");
+                    .append(o.isMultiValue() && !text(o.description()).contains("Repeatable.") ? " Repeatable." : "")
+                    .append(" |\n");
         }
         for (PositionalParamSpec p : spec.positionalParameters()) {
             b.append("| ").append(cell("`" + p.paramLabel() + "`")).append(" | ").append(cell(p.arity().toString()))
