@@ -22,12 +22,14 @@ objcopy --remove-section=.static_call_sites --remove-section=.rela.static_call_s
 emit=("$root/patchsites" emit '--target=__SCT__*' --section=.static_call_sites --layout=site-key
       --key-prefix=__SCT__=__SCK__ --in-place)
 
-# measure NAME TOOL FILES... : copies FILES into a fresh dir, runs the tool on them, prints "wall rss_kb".
+# measure TOOL FILES... : copies FILES into a fresh dir, runs the tool on them, prints "wall_s rss_kb".
 measure() {
     local tool=$1; shift
     rm -rf "$tmp/run"; mkdir -p "$tmp/run"
     cp "$@" "$tmp/run/"
     local files=("$tmp"/run/*)
+    # Wall time from the clock in ns (time's %e has 10 ms steps: too coarse for one small module).
+    local t0; t0=$(date +%s%N)
     if [[ $tool == objtool ]]; then
         /usr/bin/time -f '%e %M' -o "$tmp/time" bash -c \
             'for f; do "'"$objtool"'" --static-call --module --link "$f" || exit 1; done' _ "${files[@]}" >/dev/null 2>"$tmp/err" \
@@ -36,7 +38,8 @@ measure() {
         /usr/bin/time -f '%e %M' -o "$tmp/time" "${emit[@]}" "${files[@]}" >/dev/null 2>"$tmp/err" \
             || { echo "patchsites failed: $(tail -n 3 "$tmp/err")" >&2; return 1; }
     fi
-    tail -n 1 "$tmp/time"
+    local t1; t1=$(date +%s%N)
+    awk -v ns=$((t1 - t0)) -v rss="$(tail -n 1 "$tmp/time" | awk '{print $2}')" 'BEGIN { printf "%.6f %s\n", ns / 1e9, rss }'
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -52,8 +55,9 @@ row() {
     ot=$(printf '%s\n' "${o_t[@]}" | median); om=$(printf '%s\n' "${o_m[@]}" | median)
     pt=$(printf '%s\n' "${p_t[@]}" | median); pm=$(printf '%s\n' "${p_m[@]}" | median)
     awk -v n="$name" -v ot="$ot" -v om="$om" -v pt="$pt" -v pm="$pm" 'BEGIN {
-        printf "| %s | %.2f s | %.0f MB | %.2f s | %.0f MB | %.1f× | %.1f× |\n", n, ot, om/1024, pt, pm/1024,
-            (pt > 0 ? ot/pt : 0), (pm > 0 ? om/pm : 0) }'
+        wr = pt > 0 ? ot/pt : 0; mr = pm > 0 ? om/pm : 0
+        printf "| %s | %.3f s | %.0f MB | %.3f s | %.0f MB | " (wr < 1 ? "%.2f" : "%.1f") "× | " (mr < 1 ? "%.2f" : "%.1f") "× |\n",
+            n, ot, om/1024, pt, pm/1024, wr, mr }'
 }
 
 {
