@@ -28,7 +28,9 @@ public interface Arch {
      * it refers to. PC-relative fields count from the end of their instruction on x86, from
      * their own address in data ({@code code} false).
      */
-    long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext boundary);
+    default long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext boundary) {
+        return 0; // the RISC arches: a PC-relative data field counts from its own address
+    }
 
     /** For SHT_REL objects: the addend stored in the relocated field. RELA-only arches return 0. */
     default long implicitAddend(ByteBuffer section, long field, int relocType) {

@@ -84,11 +84,7 @@ public final class Arm implements Arch {
         if (kind == null) {
             return false;
         }
-        out.kind = kind;
-        out.start = field;
-        out.length = 4;
-        out.targetBias = 8; // PC reads as the instruction + 8
-        return true;
+        return out.found(kind, field, 4, 8); // PC reads as the instruction + 8
     }
 
     private boolean decodeT32(ByteBuffer text, long field, int type, CodeContext context, DecodedBranch out) {
@@ -121,11 +117,7 @@ public final class Arm implements Arch {
         if (kind == null) {
             return false;
         }
-        out.kind = kind;
-        out.start = field;
-        out.length = 4;
-        out.targetBias = 4; // Thumb PC reads as the instruction + 4
-        return true;
+        return out.found(kind, field, 4, 4); // Thumb PC reads as the instruction + 4
     }
 
     @Override
@@ -188,11 +180,6 @@ public final class Arm implements Arch {
             default:
                 return 0;
         }
-    }
-
-    @Override
-    public long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext context) {
-        return 0;
     }
 
     @Override

@@ -48,16 +48,7 @@ public final class Arm64 implements Arch {
         if (kind == null) {
             return false;
         }
-        out.kind = kind;
-        out.start = field;
-        out.length = 4;
-        out.targetBias = 0;
-        return true;
-    }
-
-    @Override
-    public long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext context) {
-        return 0;
+        return out.found(kind, field, 4, 0);
     }
 
     @Override

@@ -23,4 +23,13 @@ public final class DecodedBranch {
      * carries the GOT-pointer offset 0x8000 under -fPIC): a named target is the target whatever it is.
      */
     public boolean addendIsNotOffset;
+
+    /** Records a branch and returns true: the last statement of a successful {@link Arch#decodeBranch}. */
+    public boolean found(SiteKind kind, long start, int length, long targetBias) {
+        this.kind = kind;
+        this.start = start;
+        this.length = length;
+        this.targetBias = targetBias;
+        return true;
+    }
 }

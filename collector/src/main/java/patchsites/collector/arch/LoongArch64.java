@@ -59,16 +59,7 @@ public final class LoongArch64 implements Arch {
         if (kind == null) {
             return false;
         }
-        out.kind = kind;
-        out.start = field;
-        out.length = length;
-        out.targetBias = 0;
-        return true;
-    }
-
-    @Override
-    public long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext context) {
-        return 0;
+        return out.found(kind, field, length, 0);
     }
 
     @Override

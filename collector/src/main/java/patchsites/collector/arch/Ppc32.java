@@ -50,17 +50,8 @@ public final class Ppc32 implements Arch {
         if (kind == null) {
             return false;
         }
-        out.kind = kind;
-        out.start = field;
-        out.length = 4;
-        out.targetBias = 0;
         out.addendIsNotOffset = relocType == R_PPC_PLTREL24;
-        return true;
-    }
-
-    @Override
-    public long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext context) {
-        return 0;
+        return out.found(kind, field, 4, 0);
     }
 
     @Override

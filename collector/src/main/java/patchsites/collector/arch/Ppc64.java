@@ -53,11 +53,8 @@ public final class Ppc64 implements Arch {
         if (kind == null) {
             return false;
         }
-        out.kind = kind;
-        out.start = field;
-        out.length = kind == SiteKind.CALL && relocType == R_PPC64_REL24 && PowerBranch.nopFollows(text, field, order) ? 8 : 4;
-        out.targetBias = 0;
-        return true;
+        boolean tocNop = kind == SiteKind.CALL && relocType == R_PPC64_REL24 && PowerBranch.nopFollows(text, field, order);
+        return out.found(kind, field, tocNop ? 8 : 4, 0);
     }
 
     @Override
@@ -72,11 +69,6 @@ public final class Ppc64 implements Arch {
     @Override
     public String functionDescriptorSection() {
         return elfV2 ? null : ".opd";
-    }
-
-    @Override
-    public long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext context) {
-        return 0;
     }
 
     @Override

@@ -59,11 +59,7 @@ public final class S390x implements Arch {
         if (kind == null) {
             return false;
         }
-        out.kind = kind;
-        out.start = start;
-        out.length = wide ? 6 : 4;
-        out.targetBias = -2; // the displacement counts from the instruction, the field is at +2
-        return true;
+        return out.found(kind, start, wide ? 6 : 4, -2); // the displacement counts from the instruction, the field is at +2
     }
 
     @Override

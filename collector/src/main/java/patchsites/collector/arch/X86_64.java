@@ -43,14 +43,15 @@ public final class X86_64 implements Arch {
         int f = (int) field;
         int op = text.get(f - 1) & 0xff;
         int start;
+        SiteKind kind;
         if (op == 0xe8) {
-            out.kind = SiteKind.CALL;
+            kind = SiteKind.CALL;
             start = f - 1;
         } else if (op == 0xe9) {
-            out.kind = SiteKind.TAIL;
+            kind = SiteKind.TAIL;
             start = f - 1;
         } else if ((op & 0xf0) == 0x80 && f >= 2 && (text.get(f - 2) & 0xff) == 0x0f) {
-            out.kind = SiteKind.COND_TAIL;
+            kind = SiteKind.COND_TAIL;
             start = f - 2;
         } else {
             return false;
@@ -61,10 +62,7 @@ public final class X86_64 implements Arch {
         if (start > 0 && isSegmentPrefix(text.get(start - 1))) {
             start = startByDecoding(text, start, context.atOrBefore(start - 1), mode64);
         }
-        out.start = start;
-        out.length = f + 4 - start;
-        out.targetBias = 4;
-        return true;
+        return out.found(kind, start, f + 4 - start, 4); // rel32 counts from the end of the instruction
     }
 
     private static boolean isSegmentPrefix(byte b) {
