@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import patchsites.collector.fixtures.Tools;
 
 /**
  * The static-call example end to end on every architecture but x86-64 (which
@@ -112,7 +113,7 @@ class CrossArchExampleTest {
     @MethodSource("cases")
     void emitStubsLinkRunUnderQemuPatchesEverySite(Case c) {
         Path out = tmp.resolve("out");
-        ExampleRuns.Run build = buildExample(c, out, Map.of());
+        Tools.Result build = buildExample(c, out, Map.of());
         assertEquals(0, build.rc(), () -> "build.sh failed: " + build.describe());
         String output = build.out();
         assertTrue(output.contains("RESULT: all checks passed"), () -> "the program's own checks: " + build.describe());
@@ -138,14 +139,14 @@ class CrossArchExampleTest {
         assertEquals(defaultBefore, strictAfter, "filter_strict after patching vs filter_default before");
 
         // The emitted object passes the architecture's own readelf and ld.
-        ExampleRuns.Run readelf = run(Map.of(), c.readelf(), "-a", "-W", emitted.toString());
+        Tools.Result readelf = run(Map.of(), c.readelf(), "-a", "-W", emitted.toString());
         assertEquals(0, readelf.rc(), readelf::describe);
         assertEquals("", readelf.err(), () -> "readelf complains about the emitted object: " + readelf.describe());
         assertTrue(readelf.out().contains(".rela.static_call_sites") || readelf.out().contains(".rel.static_call_sites"),
                 "no relocation section for .static_call_sites in the emitted object");
         List<String> ld = new ArrayList<>(c.ldR());
         ld.addAll(List.of("-o", tmp.resolve("relinked.o").toString(), emitted.toString()));
-        ExampleRuns.Run relink = run(Map.of(), ld.toArray(String[]::new));
+        Tools.Result relink = run(Map.of(), ld.toArray(String[]::new));
         assertEquals(0, relink.rc(), () -> "ld -r of the emitted object: " + relink.describe());
         assertEquals("", relink.err(), () -> "ld -r of the emitted object: " + relink.describe());
 
@@ -169,11 +170,11 @@ class CrossArchExampleTest {
                 "--section=.static_call_sites", "--layout=site-key", "--key=__SCK__filter", "--to=filter_strict",
                 "--apply=" + patched, program.toString());
         assertEquals(0, rc, () -> "plan --apply: " + pout + perr);
-        ExampleRuns.Run original = run(Map.of(), QEMU.get(c.arch()), program.toString(), "--workload");
+        Tools.Result original = run(Map.of(), QEMU.get(c.arch()), program.toString(), "--workload");
         assertEquals(0, original.rc(), original::describe);
         assertTrue(original.out().contains("filter_default " + workloadCalls + " calls, filter_strict 0 calls"),
                 original::describe);
-        ExampleRuns.Run copy = run(Map.of(), QEMU.get(c.arch()), patched.toString(), "--workload");
+        Tools.Result copy = run(Map.of(), QEMU.get(c.arch()), patched.toString(), "--workload");
         assertEquals(0, copy.rc(), copy::describe);
         assertTrue(copy.out().contains("filter_default 0 calls, filter_strict " + workloadCalls + " calls"),
                 () -> "the plan-patched copy: " + copy.describe() + "\nplan said:\n" + pout);
@@ -190,18 +191,18 @@ class CrossArchExampleTest {
     @Test
     void riscvRelaxationLeavesTheTableBehind() {
         Case riscv = cases().filter(c -> c.arch().equals("riscv64")).findFirst().orElseThrow();
-        ExampleRuns.Run build = buildExample(riscv, tmp.resolve("relaxed"), Map.of("EXAMPLE_RISCV_RELAX", "1"));
+        Tools.Result build = buildExample(riscv, tmp.resolve("relaxed"), Map.of("EXAMPLE_RISCV_RELAX", "1"));
         assertNotEquals(0, build.rc(), () -> "the relaxed riscv64 program passed: " + build.describe());
         assertTrue(build.out().contains("does not point at a call"), build::describe);
         assertTrue(build.out().contains("runtime: refusing to patch"), build::describe);
         assertTrue(build.out().contains("RESULT: FAILED"), build::describe);
     }
 
-    private ExampleRuns.Run buildExample(Case c, Path out, Map<String, String> extraEnv) {
+    private Tools.Result buildExample(Case c, Path out, Map<String, String> extraEnv) {
         Path buildSh = ExampleRuns.repositoryRoot().resolve("examples/static-calls/build.sh");
         Map<String, String> env = new HashMap<>(c.env());
         env.putAll(extraEnv);
-        env.put("PATCHSITES_CLASSPATH", ExampleRuns.classPath());
+        env.put("PATCHSITES_CLASSPATH", Tools.testClassPath());
         env.put("PATCHSITES_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         return run(env, "bash", buildSh.toString(), out.toString(), BENCH_CALLS, c.arch());
     }
@@ -219,7 +220,7 @@ class CrossArchExampleTest {
      * the branch's displacement field is not a call site.
      */
     private Map<String, Integer> filterBranches(Case c, Path object) {
-        ExampleRuns.Run objdump = run(Map.of(), c.objdump(), "-dr", object.toString());
+        Tools.Result objdump = run(Map.of(), c.objdump(), "-dr", object.toString());
         assertEquals(0, objdump.rc(), objdump::describe);
         Map<String, Insn> insns = new HashMap<>();
         List<String[]> relocs = new ArrayList<>();
@@ -258,7 +259,7 @@ class CrossArchExampleTest {
         return byMnemonic;
     }
 
-    private ExampleRuns.Run run(Map<String, String> env, String... cmd) {
+    private Tools.Result run(Map<String, String> env, String... cmd) {
         return ExampleRuns.run(tmp, TIMEOUT_SECONDS, env, cmd);
     }
 }

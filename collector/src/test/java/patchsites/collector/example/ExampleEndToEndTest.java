@@ -11,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import patchsites.collector.fixtures.Tools;
 
 /**
  * The static-call example end to end ({@code examples/static-calls/build.sh}): gcc, {@code ld -r},
@@ -35,7 +36,7 @@ class ExampleEndToEndTest {
     void emitStubsLinkRunPatchesEverySite() {
         Path buildSh = ExampleRuns.repositoryRoot().resolve("examples/static-calls/build.sh");
         Path out = tmp.resolve("out");
-        ExampleRuns.Run build = run(Map.of("PATCHSITES_CLASSPATH", ExampleRuns.classPath(),
+        Tools.Result build = run(Map.of("PATCHSITES_CLASSPATH", Tools.testClassPath(),
                         "PATCHSITES_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()),
                 "bash", buildSh.toString(), out.toString(), BENCH_CALLS);
         assertEquals(0, build.rc(), () -> "build.sh failed: " + build.describe());
@@ -64,13 +65,13 @@ class ExampleEndToEndTest {
         assertTrue(defaultBefore > 0, "the workload did not call filter_default before patching");
         assertEquals(defaultBefore, strictAfter, "filter_strict after patching vs filter_default before");
 
-        ExampleRuns.Run readelf = run(Map.of(), "readelf", "-a", "-W", emitted.toString());
+        Tools.Result readelf = run(Map.of(), "readelf", "-a", "-W", emitted.toString());
         assertEquals(0, readelf.rc(), readelf::describe);
         assertEquals("", readelf.err(), () -> "readelf complains about the emitted object: " + readelf.describe());
         assertTrue(readelf.out().contains(".rela.static_call_sites"), "no .rela.static_call_sites in the emitted object");
 
         Path relinked = tmp.resolve("relinked.o");
-        ExampleRuns.Run ld = run(Map.of(), "ld", "-r", "-o", relinked.toString(), emitted.toString());
+        Tools.Result ld = run(Map.of(), "ld", "-r", "-o", relinked.toString(), emitted.toString());
         assertEquals(0, ld.rc(), () -> "ld -r of the emitted object: " + ld.describe());
         assertEquals("", ld.err(), () -> "ld -r of the emitted object: " + ld.describe());
 
@@ -97,11 +98,11 @@ class ExampleEndToEndTest {
         assertEquals(toDefault, branchesTo(patched, "filter_strict"), "the copy's branches to filter_strict");
         assertTrue(pout.toString().contains(toDefault.size() + " sites of __SCK__filter"), pout::toString);
 
-        ExampleRuns.Run original = run(Map.of(), program.toString(), "--workload");
+        Tools.Result original = run(Map.of(), program.toString(), "--workload");
         assertEquals(0, original.rc(), original::describe);
         assertTrue(original.out().contains("filter_default " + workloadCalls + " calls, filter_strict 0 calls"),
                 original::describe);
-        ExampleRuns.Run copy = run(Map.of(), patched.toString(), "--workload");
+        Tools.Result copy = run(Map.of(), patched.toString(), "--workload");
         assertEquals(0, copy.rc(), copy::describe);
         assertTrue(copy.out().contains("filter_default 0 calls, filter_strict " + workloadCalls + " calls"), copy::describe);
     }
@@ -111,7 +112,7 @@ class ExampleEndToEndTest {
 
     /** Addresses of the direct branches to {@code symbol} in a linked program, per objdump. */
     private List<Long> branchesTo(Path program, String symbol) {
-        ExampleRuns.Run objdump = run(Map.of(), "objdump", "-d", "-w", program.toString());
+        Tools.Result objdump = run(Map.of(), "objdump", "-d", "-w", program.toString());
         assertEquals(0, objdump.rc(), objdump::describe);
         List<Long> at = new java.util.ArrayList<>();
         for (String line : objdump.out().split("\n")) {
@@ -137,7 +138,7 @@ class ExampleEndToEndTest {
      * of the instruction, which is where a call's, jmp's or jcc's rel32 is.
      */
     private Map<String, Integer> filterBranches(Path object) {
-        ExampleRuns.Run objdump = run(Map.of(), "objdump", "-dr", "-w", object.toString());
+        Tools.Result objdump = run(Map.of(), "objdump", "-dr", "-w", object.toString());
         assertEquals(0, objdump.rc(), objdump::describe);
         Map<String, Integer> byMnemonic = new TreeMap<>();
         for (String line : objdump.out().split("\n")) {
@@ -159,7 +160,7 @@ class ExampleEndToEndTest {
         return byMnemonic;
     }
 
-    private ExampleRuns.Run run(Map<String, String> env, String... cmd) {
+    private Tools.Result run(Map<String, String> env, String... cmd) {
         return ExampleRuns.run(tmp, TIMEOUT_SECONDS, env, cmd);
     }
 }

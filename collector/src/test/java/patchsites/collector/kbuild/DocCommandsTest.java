@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import patchsites.collector.fixtures.Tools;
 
 /**
  * Every command that docs/kbuild.md and docs/cli.md show is run. The convention, for these and any
@@ -74,7 +75,7 @@ class DocCommandsTest {
     }
 
     /** Runs the commands in one bash in {@code dir}; the first one that fails fails the test. */
-    private static Kbuild.Run runAll(Path page, List<String> commands, Path dir, Map<String, String> env) {
+    private static Tools.Result runAll(Path page, List<String> commands, Path dir, Map<String, String> env) {
         StringBuilder script = new StringBuilder("cd '" + dir + "' || exit 99\n");
         for (int i = 0; i < commands.size(); i++) {
             script.append("echo '>>> doc command ").append(i + 1).append("' >&2\n");
@@ -82,7 +83,7 @@ class DocCommandsTest {
             script.append("__rc=$?; if [ $__rc -ne 0 ]; then echo \"doc command ").append(i + 1)
                     .append(" exited $__rc\" >&2; exit 100; fi\n");
         }
-        Kbuild.Run r = Kbuild.run(dir, env, "bash", "-c", script.toString());
+        Tools.Result r = Kbuild.run(dir, env, "bash", "-c", script.toString());
         if (r.rc() != 0) {
             String failed = "?";
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("doc command (\\d+) exited").matcher(r.err());
@@ -103,13 +104,13 @@ class DocCommandsTest {
         Path tree = tmp.resolve("linux");
         Kbuild.miniTree(tree);
         Map<String, String> env = Kbuild.treeEnv(Kbuild.patchsitesCommand(tmp.resolve("bin")), true);
-        Kbuild.Run r = runAll(page, commands, tree, env);
+        Tools.Result r = runAll(page, commands, tree, env);
 
         assertTrue(r.out().contains("  PATCHSITES vmlinux.o\n"), r::describe);
         assertTrue(r.out().contains("problems: 0 invalid, 0 missing, 0 extra, 0 duplicates"), r::describe);
         String relocs = Files.readString(tree.resolve("vmlinux.objtool.o.relocs"));
         assertTrue(relocs.lines().count() >= 10 && relocs.contains("__SCK__filter"), "objtool's table: " + relocs);
-        Kbuild.Run prog = Kbuild.run(tree, env, tree.resolve("vmlinux").toString(), "20000");
+        Tools.Result prog = Kbuild.run(tree, env, tree.resolve("vmlinux").toString(), "20000");
         assertTrue(prog.rc() == 0 && prog.out().contains("RESULT: all checks passed"), prog::describe);
     }
 
@@ -151,7 +152,7 @@ class DocCommandsTest {
                 "printf '# retpoline thunks\\n__x86_indirect_thunk_*\\n' > thunks.txt",
                 "printf '# WRAPPER=DEFAULT\\n__SCT__filter=filter_default\\n__SCT__op=op_default\\n' > aliases.txt"))
                 .ok();
-        Kbuild.Run r = runAll(page, commands, dir, env);
+        Tools.Result r = runAll(page, commands, dir, env);
         assertFalse(r.out().isBlank(), r::describe);
     }
 }

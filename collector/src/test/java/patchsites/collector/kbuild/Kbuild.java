@@ -1,13 +1,10 @@
 package patchsites.collector.kbuild;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -15,9 +12,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import patchsites.collector.corpus.Corpus;
+import patchsites.collector.fixtures.Tools;
 
 /**
  * What the kbuild tests share: the repository's files, a {@code patchsites} command that runs the
@@ -56,20 +52,6 @@ final class Kbuild {
         return repositoryRoot().resolve("examples/static-calls");
     }
 
-    /** The test's class path, which holds the CLI as compiled now. */
-    static String classPath() {
-        String cp = System.getProperty("surefire.test.class.path");
-        if (cp == null || cp.isBlank()) {
-            cp = System.getProperty("java.class.path");
-        }
-        for (String e : cp.split(File.pathSeparator)) {
-            if (Files.isRegularFile(Path.of(e, "patchsites/collector/cli/Main.class"))) {
-                return cp;
-            }
-        }
-        throw new AssertionError("the test class path has no patchsites/collector/cli/Main.class: " + cp);
-    }
-
     /**
      * Writes {@code dir/patchsites}, a launcher of the CLI on the test's class path, and returns
      * {@code dir}: put it first in PATH, or name the file in PATCHSITES.
@@ -79,80 +61,30 @@ final class Kbuild {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path launcher = dir.resolve("patchsites");
         Files.writeString(launcher, "#!/bin/sh\nexec '" + java + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -cp '"
-                + classPath() + "' patchsites.collector.cli.Main \"$@\"\n");
+                + Tools.testClassPath() + "' patchsites.collector.cli.Main \"$@\"\n");
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
         return dir;
     }
 
-    /** What a finished process printed. */
-    record Run(List<String> command, int rc, String out, String err) {
-        String describe() {
-            return String.join(" ", command) + " -> exit " + rc + "\n--- stdout ---\n" + cut(out) + "\n--- stderr ---\n"
-                    + cut(err);
-        }
-
-        private static String cut(String s) {
-            return s.length() > 8000 ? s.substring(0, 8000) + "\n[... " + (s.length() - 8000) + " more chars]" : s;
-        }
-
-        Run ok() {
-            assertEquals(0, rc, this::describe);
-            return this;
-        }
-    }
-
-    static Run run(Path dir, Map<String, String> env, String... cmd) {
+    static Tools.Result run(Path dir, Map<String, String> env, String... cmd) {
         return run(dir, env, List.of(cmd));
     }
 
-    static Run run(Path dir, Map<String, String> env, List<String> cmd) {
+    static Tools.Result run(Path dir, Map<String, String> env, List<String> cmd) {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         Map<String, String> e = pb.environment();
-        e.put("LC_ALL", "C");
         // Make's and kbuild's variables of the test's own environment stay out.
         for (String v : List.of("V", "KBUILD_VERBOSE", "quiet", "MAKEFLAGS", "MFLAGS", "PATCHSITES", "PATCHSITES_CONFIG",
                 "PATCHSITES_KBUILD", "srctree")) {
             e.remove(v);
         }
         e.putAll(env);
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException x) {
-            throw new AssertionError("cannot run " + cmd.get(0) + " (is it installed?): " + x.getMessage(), x);
-        }
-        try {
-            p.getOutputStream().close();
-            CompletableFuture<String> out = drain(p.getInputStream());
-            CompletableFuture<String> err = drain(p.getErrorStream());
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                fail(String.join(" ", cmd) + " did not finish in " + TIMEOUT_SECONDS + " s");
-            }
-            return new Run(cmd, p.exitValue(), out.join(), err.join());
-        } catch (IOException x) {
-            throw new UncheckedIOException(x);
-        } catch (InterruptedException x) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new AssertionError("interrupted while running " + cmd.get(0), x);
-        }
+        return Tools.exec(pb, TIMEOUT_SECONDS);
     }
 
     /** Runs a bash script in {@code dir} ({@code set -euo pipefail}). */
-    static Run bash(Path dir, Map<String, String> env, String script) {
+    static Tools.Result bash(Path dir, Map<String, String> env, String script) {
         return run(dir, env, "bash", "-c", "set -euo pipefail\n" + script);
-    }
-
-    private static CompletableFuture<String> drain(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException x) {
-                throw new UncheckedIOException(x);
-            }
-        });
     }
 
     /** The PATH with {@code first} in front. */

@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import patchsites.collector.fixtures.Tools;
 
 /**
  * linker-scripts/kbuild/*.patch against Debian's real Linux 6.1 files, and the final link run
@@ -34,8 +35,8 @@ class KbuildScriptsTest {
     }
 
     /** {@code patch -p1} with no fuzz: every hunk applies exactly where it was made. */
-    private static Kbuild.Run applyExactly(Path tree, String patchFile) {
-        Kbuild.Run r = Kbuild.run(tree, Map.of(), "patch", "-p1", "-F0", "--no-backup-if-mismatch", "-i", patchFile).ok();
+    private static Tools.Result applyExactly(Path tree, String patchFile) {
+        Tools.Result r = Kbuild.run(tree, Map.of(), "patch", "-p1", "-F0", "--no-backup-if-mismatch", "-i", patchFile).ok();
         assertFalse(r.out().contains("fuzz") || r.out().contains("offset"), () -> "the patch does not apply exactly: " + r.describe());
         return r;
     }
@@ -46,7 +47,7 @@ class KbuildScriptsTest {
         Kbuild.miniTree(tree);
         String vmlinuxO = Files.readString(tree.resolve("scripts/Makefile.vmlinux_o"));
         String linkSh = Files.readString(tree.resolve("scripts/link-vmlinux.sh"));
-        Kbuild.Run r = applyExactly(tree, patch("kbuild.patch"));
+        Tools.Result r = applyExactly(tree, patch("kbuild.patch"));
         assertEquals("patching file scripts/Makefile.vmlinux_o\npatching file scripts/link-vmlinux.sh\n", r.out());
 
         String patchedO = Files.readString(tree.resolve("scripts/Makefile.vmlinux_o"));
@@ -151,7 +152,7 @@ class KbuildScriptsTest {
     void finalLinkThroughTheRealScriptsUsesTheRewrittenVmlinuxO() throws IOException {
         Path tree = patchedTree(example());
         Map<String, String> env = env();
-        Kbuild.Run make = Kbuild.run(tree, env, "make", "PATCHSITES_KBUILD=" + Kbuild.wrapper(), "vmlinux").ok();
+        Tools.Result make = Kbuild.run(tree, env, "make", "PATCHSITES_KBUILD=" + Kbuild.wrapper(), "vmlinux").ok();
         // kbuild's quiet lines, in order: ld -r, then patchsites-kbuild on its result, then the final link.
         List<String> lines = make.out().lines().toList();
         int ld = lines.indexOf("  LD      vmlinux.o"), ps = lines.indexOf("  PATCHSITES vmlinux.o"),
@@ -159,7 +160,7 @@ class KbuildScriptsTest {
         assertTrue(ld >= 0 && ps == ld + 1 && link > ps, make::describe);
         assertEquals("", make.err(), make::describe);
 
-        Kbuild.Run prog = Kbuild.run(tree, env, tree.resolve("vmlinux").toString(), "20000");
+        Tools.Result prog = Kbuild.run(tree, env, tree.resolve("vmlinux").toString(), "20000");
         assertEquals(0, prog.rc(), prog::describe);
         assertTrue(prog.out().contains("RESULT: all checks passed"), prog::describe);
     }
@@ -192,7 +193,7 @@ class KbuildScriptsTest {
     void aFailingPatchsitesStopsTheBuild() throws IOException {
         Path tree = patchedTree(example().replace("layout       = site-key", "layout       = bogus"));
         Map<String, String> env = env();
-        Kbuild.Run make = Kbuild.run(tree, env, "make", "PATCHSITES_KBUILD=" + Kbuild.wrapper(), "vmlinux");
+        Tools.Result make = Kbuild.run(tree, env, "make", "PATCHSITES_KBUILD=" + Kbuild.wrapper(), "vmlinux");
         assertNotEquals(0, make.rc(), make::describe);
         assertTrue(make.err().contains("patchsites-kbuild: error: patchsites emit failed on vmlinux.o"), make::describe);
         assertTrue(make.err().contains("Deleting file 'vmlinux.o'"), "kbuild's .DELETE_ON_ERROR: " + make.describe());
@@ -211,7 +212,7 @@ class KbuildScriptsTest {
         Map<String, String> env = env();
         Kbuild.run(tree, env, "make", "vmlinux").ok();
         Path bin = tmp.resolve("bin/patchsites");
-        Kbuild.Run audit = Kbuild.run(tree, env, bin.toString(), "audit", "--section=.static_call_sites", "--layout=site-key",
+        Tools.Result audit = Kbuild.run(tree, env, bin.toString(), "audit", "--section=.static_call_sites", "--layout=site-key",
                 "--key-prefix=__SCT__=__SCK__", "vmlinux.o").ok();
         assertTrue(audit.out().contains("problems: 0 invalid, 0 missing, 0 extra, 0 duplicates"), audit::describe);
         Kbuild.run(tree, env, bin.toString(), "emit", "--target=__SCT__*", "--section=.static_call_sites", "--layout=site-key",

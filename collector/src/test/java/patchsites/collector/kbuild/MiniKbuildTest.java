@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import patchsites.collector.fixtures.Tools;
 
 /**
  * The final link of a kernel build, without a kernel: the example's objects (the static-call
@@ -67,7 +68,7 @@ class MiniKbuildTest {
         Files.copy(Kbuild.kbuildDir().resolve("patchsites.conf.example"), tree.resolve("patchsites.conf"));
     }
 
-    private Kbuild.Run hook(Map<String, String> extraEnv, String... args) {
+    private Tools.Result hook(Map<String, String> extraEnv, String... args) {
         Map<String, String> e = new HashMap<>(env);
         e.putAll(extraEnv);
         List<String> cmd = new java.util.ArrayList<>(List.of(Kbuild.wrapper().toString()));
@@ -101,7 +102,7 @@ class MiniKbuildTest {
 
     @Test
     void finalLinkFromTheRewrittenVmlinuxORunsAndPatchesThroughTheTable() throws IOException {
-        Kbuild.Run r = hook(Map.of("quiet", "quiet_"), "vmlinux.o").ok();
+        Tools.Result r = hook(Map.of("quiet", "quiet_"), "vmlinux.o").ok();
         assertEquals("  PATCHSITES vmlinux.o\n", r.out(), "kbuild's quiet line");
         assertEquals("", r.err(), r::describe);
         int entries = tableEntries(tree.resolve("vmlinux.o"));
@@ -125,13 +126,13 @@ class MiniKbuildTest {
         // its name (the kernel's vmlinux keeps it inside .rodata).
         String sections = Kbuild.run(tree, env, "readelf", "-SW", "vmlinux").ok().out();
         assertTrue(!sections.contains(" .static_call_sites "), sections);
-        Kbuild.Run audit = Kbuild.run(tree, env, bin.resolve("patchsites").toString(), "audit", "--section=.static_call_sites",
+        Tools.Result audit = Kbuild.run(tree, env, bin.resolve("patchsites").toString(), "audit", "--section=.static_call_sites",
                 "--layout=site-key", "--json", "vmlinux").ok();
         assertTrue(audit.out().contains("\"summary\":true,\"table\":\".static_call_sites\""), audit::describe);
         assertTrue(audit.out().contains("\"entries\":" + entries + ",") && audit.out().contains("\"invalid\":0,"),
                 audit::describe);
 
-        Kbuild.Run prog = Kbuild.run(tree, env, tree.resolve("vmlinux").toString(), "20000");
+        Tools.Result prog = Kbuild.run(tree, env, tree.resolve("vmlinux").toString(), "20000");
         assertEquals(0, prog.rc(), prog::describe);
         assertTrue(prog.out().contains("RESULT: all checks passed"), prog::describe);
         assertTrue(prog.out().contains(".static_call_sites: " + entries + " entries"), prog::describe);
@@ -151,7 +152,7 @@ class MiniKbuildTest {
         assertEquals(Long.parseLong(m.group(1), 16), sym.get("__start_static_call_sites"));
         assertEquals(entries * 8L, Long.parseLong(m.group(2), 16));
         assertEquals(entries * 8L, sym.get("__stop_static_call_sites") - sym.get("__start_static_call_sites"));
-        Kbuild.Run prog = Kbuild.run(tree, env, tree.resolve("vmlinux").toString(), "20000");
+        Tools.Result prog = Kbuild.run(tree, env, tree.resolve("vmlinux").toString(), "20000");
         assertTrue(prog.rc() == 0 && prog.out().contains("RESULT: all checks passed"), prog::describe);
     }
 
@@ -168,14 +169,14 @@ class MiniKbuildTest {
                 "-Wl,--no-whole-archive", "-Wl,--start-group", "lib/lib.a", "-Wl,--end-group").ok();
         Map<String, Long> sym = symbols(tree.resolve("vmlinux"));
         assertEquals(sym.get("__start_static_call_sites"), sym.get("__stop_static_call_sites"), "an empty table");
-        Kbuild.Run prog = Kbuild.run(tree, env, tree.resolve("vmlinux").toString(), "20000");
+        Tools.Result prog = Kbuild.run(tree, env, tree.resolve("vmlinux").toString(), "20000");
         assertEquals(1, prog.rc(), prog::describe);
         assertTrue(prog.out().contains("no call site of __SCK__filter in the table"), prog::describe);
     }
 
     @Test
     void verboseShowsTheCommandsAndSilentShowsNothing() {
-        Kbuild.Run v = hook(Map.of("KBUILD_VERBOSE", "1", "quiet", ""), "vmlinux.o").ok();
+        Tools.Result v = hook(Map.of("KBUILD_VERBOSE", "1", "quiet", ""), "vmlinux.o").ok();
         assertTrue(v.out().contains(" emit '--target=__SCT__*' --section=.static_call_sites --layout=site-key"
                 + " --key-prefix=__SCT__=__SCK__ --key-fallback=error --verbose -o "), v::describe);
         assertTrue(v.out().contains("vmlinux.o: " + tableEntries(tree.resolve("vmlinux.o")) + " entries in .static_call_sites"),
@@ -183,7 +184,7 @@ class MiniKbuildTest {
         assertTrue(!v.out().contains("PATCHSITES vmlinux.o"), v::describe);
         // V=1 from the command line (without kbuild's KBUILD_VERBOSE) does the same.
         assertTrue(hook(Map.of("V", "1"), "vmlinux.o").ok().out().contains("mv -f "));
-        Kbuild.Run s = hook(Map.of("quiet", "silent_"), "vmlinux.o").ok();
+        Tools.Result s = hook(Map.of("quiet", "silent_"), "vmlinux.o").ok();
         assertEquals("", s.out() + s.err(), s::describe);
     }
 
@@ -197,7 +198,7 @@ class MiniKbuildTest {
                 "section = .retpoline_sites",
                 "layout = site",
                 ""));
-        Kbuild.Run r = hook(Map.of("V", "1"), "-c", "patchsites.conf", "--config=retpolines.conf", "vmlinux.o").ok();
+        Tools.Result r = hook(Map.of("V", "1"), "-c", "patchsites.conf", "--config=retpolines.conf", "vmlinux.o").ok();
         assertTrue(r.out().contains(" audit '--target=__SCT__*' --section=.static_call_sites"), r::describe);
         assertTrue(r.out().contains("problems: 0 invalid, 0 missing, 0 extra, 0 duplicates"), r::describe);
         assertTrue(r.out().contains("entries in .retpoline_sites (site)"), r::describe);
@@ -240,7 +241,7 @@ class MiniKbuildTest {
             Files.writeString(tree.resolve("patchsites.conf"), config);
         }
         byte[] before = Files.readAllBytes(tree.resolve("vmlinux.o"));
-        Kbuild.Run r = hook(Map.of("quiet", "quiet_"), args.toArray(String[]::new));
+        Tools.Result r = hook(Map.of("quiet", "quiet_"), args.toArray(String[]::new));
         assertNotEquals(0, r.rc(), r::describe);
         assertEquals(rc, r.rc(), r::describe);
         assertTrue(r.err().contains(message), () -> "expected '" + message + "': " + r.describe());
