@@ -28,6 +28,7 @@ def jmh(root, work):
     log = open(os.path.join(root, "bench/results/jmh.log")).read()
     relocs = {m.group(1): (int(m.group(2)), int(m.group(3)))
               for m in re.finditer(r"\[input\] (\S+): (\d+) relocations on code, (\d+) bytes", log)}
+    sizes = {m.group(1): int(m.group(2)) for m in re.finditer(r"\[object\] (\S+): (\d+) bytes", log)}
     out = [f"Machine: {machine()}. JMH 1 fork, 3×2 s warm-up, 5×2 s measured; ± is JMH's 99.9% error.", ""]
     out += ["| benchmark | input | time/op | throughput |", "|---|---|---:|---|"]
     for r in res:
@@ -39,6 +40,9 @@ def jmh(root, work):
         if "ScanBench" in b and p.get("input") in relocs:
             n, by = relocs[p["input"]]; sec = score / 1000.0
             thr = f"{n/sec/1e6:.1f} M relocations/s, {by/sec/1e6:.0f} MB/s of relocations ({n} relocations)"
+        if "EmitBench" in b and p.get("input") in sizes:
+            by = sizes[p["input"]]; sec = score / 1000.0
+            thr = f"{by/sec/1e6:.0f} MB/s of object read, scanned and written ({by/1e6:.0f} MB, fsync included)"
         if "PatchBench" in b:
             sites = int(p["sites"]); sec = score / 1e6
             sync = r.get("secondaryMetrics", {}).get("syncRounds", {}).get("score", 0)

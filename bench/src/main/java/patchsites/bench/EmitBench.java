@@ -45,6 +45,7 @@ public class EmitBench {
         work = Files.createTempFile(src.getParent(), "emit-bench-", ".o");
         Files.copy(src, work, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         scanner = new Scanner(TargetMatcher.of(List.of("__SCT__*")), false);
+        System.out.printf("%n[object] %s: %d bytes%n", input, Files.size(src));
     }
 
     @TearDown

@@ -53,7 +53,8 @@ public final class Ppc64 implements Arch {
         if (kind == null) {
             return false;
         }
-        boolean tocNop = kind == SiteKind.CALL && relocType == R_PPC64_REL24 && PowerBranch.nopFollows(text, field, order);
+        boolean tocNop = kind == SiteKind.CALL && relocType == R_PPC64_REL24
+                && PowerBranch.nopFollows(text, field, order);
         return out.found(kind, field, tocNop ? 8 : 4, 0);
     }
 

@@ -59,7 +59,8 @@ public final class S390x implements Arch {
         if (kind == null) {
             return false;
         }
-        return out.found(kind, start, wide ? 6 : 4, -2); // the displacement counts from the instruction, the field is at +2
+        // The displacement counts from the instruction; the field is at +2.
+        return out.found(kind, start, wide ? 6 : 4, -2);
     }
 
     @Override

@@ -78,7 +78,8 @@ final class ScanCommand implements Callable<Integer> {
         }
         Scanner scanner = new Scanner(matcher, includeRefs);
 
-        ExecutorService pool = JobsOption.pool(jobs.threads(files.size(), Runtime.getRuntime().availableProcessors()), "scan");
+        int cpus = Runtime.getRuntime().availableProcessors();
+        ExecutorService pool = JobsOption.pool(jobs.threads(files.size(), cpus), "scan");
         List<Future<FileReport>> pending = new ArrayList<>();
         for (Path f : files) {
             pending.add(pool.submit(() -> scanFile(scanner, f)));
