@@ -54,6 +54,7 @@ public final class ArmRules extends RiscRules {
     }
 
     @Override
+    @SuppressWarnings("fallthrough") // BLX shares the BL decoding once its H bit is checked
     Form decode(byte[] b) {
         if (b.length < 4) {
             return null;
