@@ -178,14 +178,20 @@ final class EmitCommand implements Callable<Integer> {
         pool.shutdown();
         PrintWriter err = spec.commandLine().getErr();
         int rc = 0;
-        for (int i = 0; i < reports.size(); i++) {
-            FileReport r = reports.get(i).join();
-            reports.set(i, null);
-            err.print(r.errText);
-            err.flush();
-            out.print(r.outText);
-            out.flush();
-            rc = Math.max(rc, r.rc);
+        try (Progress progress = Progress.of(err, "emit", files.size(), diag.quiet())) {
+            for (int i = 0; i < reports.size(); i++) {
+                FileReport r = reports.get(i).join();
+                reports.set(i, null);
+                if (r.errText.getBuffer().length() > 0 || r.outText.getBuffer().length() > 0) {
+                    progress.hide(); // messages never share a line with the progress line
+                }
+                err.print(r.errText);
+                err.flush();
+                out.print(r.outText);
+                out.flush();
+                rc = Math.max(rc, r.rc);
+                progress.step();
+            }
         }
         return rc;
     }

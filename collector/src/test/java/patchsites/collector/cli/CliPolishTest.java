@@ -288,5 +288,21 @@ class CliPolishTest {
         Tools.Result piped = Tools.run(dir, "env", "-u", "CI", "TERM=xterm", "sh", "-c", cmd + " 2>&1 | cat");
         assertEquals(0, piped.rc(), piped::describe);
         assertFalse(piped.out().contains("files"), piped::describe);
+
+        // emit over many objects draws it too, and clears it before its own messages.
+        String emit = "'" + java + "' -cp '" + cp + "' patchsites.collector.cli.Main -v emit --target=ext"
+                + " --section=.ext_sites --layout=site --in-place" + files;
+        Tools.Result emitted = Tools.run(dir, "env", "-u", "CI", "TERM=xterm", "script", "-qec", emit, "/dev/null");
+        assertEquals(0, emitted.rc(), emitted::describe);
+        assertTrue(emitted.out().contains("\rpatchsites: emit: "), emitted::describe);
+        for (String line : emitted.out().split("\n")) {
+            String text = line.replaceAll("\r?$", "");
+            // Every message line starts clean: a progress line was erased (\r, blanks, \r) before it.
+            if (text.contains("entries in .ext_sites")) {
+                String shown = text.substring(text.lastIndexOf('\r') + 1);
+                assertTrue(shown.startsWith(dir.toString()), () -> "message drawn over the progress line: " + line);
+            }
+        }
+        assertEquals(40, emitted.out().split("entries in .ext_sites", -1).length - 1, emitted::describe);
     }
 }
