@@ -2,7 +2,6 @@ package patchsites.collector.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
@@ -124,17 +123,8 @@ final class AuditCommand implements Callable<Integer> {
             } catch (ObjectReader.MemberException e) {
                 diag.error(Diagnostics.where(file, e.member), e.getMessage());
                 badInput = true;
-            } catch (ElfFormatException e) {
-                diag.error(file, e.getMessage());
-                badInput = true;
-            } catch (IOException e) {
-                diag.error(file, Diagnostics.describe(e));
-                badInput = true;
-            } catch (UncheckedIOException e) {
-                diag.error(file, Diagnostics.describe(e.getCause()));
-                badInput = true;
-            } catch (RuntimeException e) {
-                diag.error(file, Diagnostics.internal(e));
+            } catch (IOException | RuntimeException e) {
+                diag.error(file, Diagnostics.failure(e));
                 badInput = true;
             }
             out.flush();

@@ -72,6 +72,26 @@ final class Diagnostics {
                 + "); please report this";
     }
 
+    /**
+     * The one-line message for what stopped work on a file: an ELF check's own message, an I/O
+     * error, or (any other runtime exception) a check the ELF layer missed.
+     */
+    static String failure(Exception e) {
+        if (e instanceof patchsites.collector.elf.ElfFormatException) {
+            return e.getMessage();
+        }
+        if (e instanceof IOException io) {
+            return describe(io);
+        }
+        if (e instanceof java.io.UncheckedIOException u) {
+            return describe(u.getCause());
+        }
+        if (e instanceof RuntimeException r) {
+            return internal(r);
+        }
+        return e.toString();
+    }
+
     static String describe(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "No such file";

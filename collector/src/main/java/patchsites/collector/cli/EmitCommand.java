@@ -3,11 +3,9 @@ package patchsites.collector.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -209,13 +207,14 @@ final class EmitCommand implements Callable<Integer> {
         }
     }
 
-    /** Which file a path names: its inode when the platform says, so hard links count as one. */
+    /** Which file a path names: its inode ({@link AtomicFile#fileKey}), so hard links count as one. */
     private static Object fileKey(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
         try {
-            Object key = Files.readAttributes(p, BasicFileAttributes.class).fileKey();
-            return key != null ? key : p.toRealPath();
+            Object key = AtomicFile.fileKey(abs);
+            return key != null ? key : abs;
         } catch (IOException e) {
-            return p.toAbsolutePath().normalize(); // missing or unreadable: its task reports that
+            return abs; // unreadable: its task reports that
         }
     }
 
@@ -250,17 +249,8 @@ final class EmitCommand implements Callable<Integer> {
                         summary.keyFallbacks() > 0 ? ", " + summary.keyFallbacks() + " keyed by their target" : "",
                         summary.sectionSymbolsAdded() > 0 ? ", " + summary.sectionSymbolsAdded() + " section symbols added" : "");
             }
-        } catch (ElfFormatException e) {
-            diag.error(where, e.getMessage());
-            return 2;
-        } catch (IOException e) {
-            diag.error(where, Diagnostics.describe(e));
-            return 2;
-        } catch (UncheckedIOException e) {
-            diag.error(where, Diagnostics.describe(e.getCause()));
-            return 2;
-        } catch (RuntimeException e) {
-            diag.error(where, Diagnostics.internal(e));
+        } catch (IOException | RuntimeException e) {
+            diag.error(where, Diagnostics.failure(e));
             return 2;
         }
         out.flush();

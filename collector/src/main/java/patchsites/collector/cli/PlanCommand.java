@@ -87,14 +87,8 @@ final class PlanCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             diag.error(e.getMessage());
             return 2;
-        } catch (ElfFormatException e) {
-            diag.error(where, e.getMessage());
-            return 2;
-        } catch (IOException e) {
-            diag.error(where, Diagnostics.describe(e));
-            return 2;
-        } catch (UncheckedIOException e) {
-            diag.error(where, Diagnostics.describe(e.getCause()));
+        } catch (IOException | ElfFormatException | UncheckedIOException e) {
+            diag.error(where, Diagnostics.failure(e));
             return 2;
         }
         out.flush();

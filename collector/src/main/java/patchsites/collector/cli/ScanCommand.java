@@ -2,7 +2,6 @@ package patchsites.collector.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -139,15 +138,9 @@ final class ScanCommand implements Callable<Integer> {
             report.fail(Diagnostics.where(report.file, e.member), e.getMessage());
         } catch (ObjectReader.MemberException e) {
             report.fail(Diagnostics.where(report.file, e.member), e.getMessage());
-        } catch (ElfFormatException e) {
-            report.fail(report.file, e.getMessage());
-        } catch (IOException e) {
-            report.fail(report.file, Diagnostics.describe(e));
-        } catch (UncheckedIOException e) {
-            report.fail(report.file, Diagnostics.describe(e.getCause()));
-        } catch (RuntimeException e) {
-            // A check the ELF layer missed: still one line and exit 2, never a stack trace.
-            report.fail(report.file, Diagnostics.internal(e));
+        } catch (IOException | RuntimeException e) {
+            // Also a check the ELF layer missed: still one line and exit 2, never a stack trace.
+            report.fail(report.file, Diagnostics.failure(e));
         }
         return report;
     }

@@ -113,7 +113,7 @@ public final class AtomicFile {
     }
 
     /** The (device, inode) of the file {@code p} names now, or null when it does not exist. */
-    private static Object fileKey(Path p) throws IOException {
+    public static Object fileKey(Path p) throws IOException {
         try {
             Object key = Files.readAttributes(p, BasicFileAttributes.class).fileKey();
             return key != null ? key : p; // no file keys on this platform: trust the path
