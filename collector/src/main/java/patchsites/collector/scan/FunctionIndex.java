@@ -178,7 +178,7 @@ final class FunctionIndex {
             long address = data.getLong(at);
             for (int s = 1; s < elf.sectionCount(); s++) {
                 long base = elf.sectionAddress(s);
-                if (elf.isExecutable(s) && address >= base && address - base < elf.sectionSize(s)) {
+                if (elf.isExecutable(s) && Long.compareUnsigned(address - base, elf.sectionSize(s)) < 0) {
                     out.put((long) at, new long[] {s, address - base});
                     break;
                 }

@@ -2,6 +2,7 @@ package patchsites.collector.table;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import patchsites.collector.arch.Arch;
 import patchsites.collector.arch.Arches;
 import patchsites.collector.elf.ElfFile;
@@ -45,12 +46,27 @@ public final class AddressMap {
                 && syms.name(i).startsWith("$");
     }
 
+    /**
+     * {@code address} lies in {@code [base, base + size)}. Addresses and sizes are unsigned 64-bit
+     * values (an x86-64 kernel lives at 0xffffffff8...): compared as signed longs they would put
+     * the kernel below every user-space address.
+     */
+    public static boolean contains(long base, long size, long address) {
+        return Long.compareUnsigned(address - base, size) < 0;
+    }
+
+    /** {@code [from, to)} lies within {@code [base, base + size)} (an empty range at the end counts). */
+    public static boolean within(long from, long to, long base, long size) {
+        return Long.compareUnsigned(from - base, size) <= 0 && Long.compareUnsigned(to - base, size) <= 0
+                && Long.compareUnsigned(from, to) <= 0;
+    }
+
     /** The SHF_EXECINSTR, SHF_ALLOC section containing {@code address}, or -1. */
     public int sectionOf(long address) {
         for (int i = 1; i < elf.sectionCount(); i++) {
             long f = elf.sectionFlags(i);
             if ((f & ElfFile.SHF_ALLOC) != 0 && (f & ElfFile.SHF_EXECINSTR) != 0
-                    && address - elf.sectionAddress(i) >= 0 && address - elf.sectionAddress(i) < elf.sectionSize(i)) {
+                    && contains(elf.sectionAddress(i), elf.sectionSize(i), address)) {
                 return i;
             }
         }
@@ -86,43 +102,38 @@ public final class AddressMap {
     /**
      * Where a direct call to the function {@code name} from this program goes: its code address,
      * plus the local entry offset on ppc64 ELFv2 (a same-TOC {@code bl} must skip the global
-     * entry's TOC setup, which expects r12 to hold the entry address). -1 if there is no such symbol.
+     * entry's TOC setup, which expects r12 to hold the entry address). Empty if there is no such
+     * symbol (not -1: that is a valid upper-half address).
      */
-    public long callTarget(String name) {
-        for (int s = 1; s < elf.sectionCount(); s++) {
-            if (elf.sectionType(s) != ElfFile.SHT_SYMTAB) {
-                continue;
-            }
-            SymbolTable syms = elf.symbolTable(s);
-            long found = -1;
-            for (int i = 1; i < syms.count(); i++) {
-                if (syms.definingSection(i) >= 0 && syms.name(i).equals(name)
-                        && (found < 0 || syms.binding(i) != SymbolTable.STB_LOCAL)) {
-                    found = address(syms, i) + arch.localEntryOffset(syms.other(i));
-                }
-            }
-            return found;
-        }
-        return -1;
+    public OptionalLong callTarget(String name) {
+        return find(name, true);
     }
 
-    /** The address of the symbol named {@code name}, or -1. */
-    public long addressOf(String name) {
+    /** The address of the symbol named {@code name}, if there is one. */
+    public OptionalLong addressOf(String name) {
+        return find(name, false);
+    }
+
+    private OptionalLong find(String name, boolean entry) {
         for (int s = 1; s < elf.sectionCount(); s++) {
             if (elf.sectionType(s) != ElfFile.SHT_SYMTAB) {
                 continue;
             }
             SymbolTable syms = elf.symbolTable(s);
-            long found = -1;
+            OptionalLong found = OptionalLong.empty();
+            boolean global = false;
             for (int i = 1; i < syms.count(); i++) {
-                if (syms.definingSection(i) >= 0 && syms.name(i).equals(name)) {
-                    if (found < 0 || syms.binding(i) != SymbolTable.STB_LOCAL) {
-                        found = address(syms, i);
-                    }
+                if (syms.definingSection(i) < 0 || !syms.name(i).equals(name)) {
+                    continue;
+                }
+                boolean isGlobal = syms.binding(i) != SymbolTable.STB_LOCAL;
+                if (found.isEmpty() || (isGlobal && !global)) { // a global one wins over a local one
+                    found = OptionalLong.of(address(syms, i) + (entry ? arch.localEntryOffset(syms.other(i)) : 0));
+                    global = isGlobal;
                 }
             }
             return found;
         }
-        return -1;
+        return OptionalLong.empty();
     }
 }

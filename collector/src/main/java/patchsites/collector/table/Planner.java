@@ -43,14 +43,8 @@ public final class Planner {
         // ARM: the same bytes can be an A32 or a Thumb branch; the mapping symbols say which.
         MappingSymbols mapping = arch.usesMappingSymbols() ? MappingSymbols.of(elf) : null;
         AddressMap map = new AddressMap(elf);
-        long keyAddress = map.addressOf(key);
-        if (keyAddress < 0) {
-            throw new ElfFormatException("no symbol " + key);
-        }
-        long newTarget = map.callTarget(to);
-        if (newTarget < 0) {
-            throw new ElfFormatException("no symbol " + to);
-        }
+        long keyAddress = map.addressOf(key).orElseThrow(() -> new ElfFormatException("no symbol " + key));
+        long newTarget = map.callTarget(to).orElseThrow(() -> new ElfFormatException("no symbol " + to));
         Transaction tx = new Transaction();
         List<Site> sites = new ArrayList<>();
         for (TableEntry e : TableReader.read(elf, arch, section, layout)) {
@@ -67,8 +61,10 @@ public final class Planner {
             text.get((int) e.siteOffset(), window);
             int len = rules.branchLength(window);
             byte[] insn = len > 0 ? java.util.Arrays.copyOf(window, len) : window;
-            long current = len > 0 ? rules.target(insn, e.siteAddress()) : -1;
-            boolean selected = layout == TableLayout.SITE_KEY ? e.keyAddress() == keyAddress : current == keyAddress;
+            // No sentinel for "no branch": every long is a possible (upper-half) address.
+            long current = len > 0 ? rules.target(insn, e.siteAddress()) : 0;
+            boolean selected = layout == TableLayout.SITE_KEY ? e.keyAddress() == keyAddress
+                    : len > 0 && current == keyAddress;
             if (!selected) {
                 continue;
             }
@@ -80,7 +76,7 @@ public final class Planner {
             Transaction.Step step = new Transaction.Step(e.siteAddress(), insn, after, a);
             tx.add(step);
             sites.add(new Site(e, elf.sectionName(sec), len > 0 ? rules.decodeKind(insn) : null,
-                    current < 0 ? null : map.symbolAt(current), elf.sectionOffset(sec) + e.siteOffset(), step));
+                    len <= 0 ? null : map.symbolAt(current), elf.sectionOffset(sec) + e.siteOffset(), step));
         }
         return new Plan(arch.name(), baseRules.policy(), keyAddress, newTarget, sites, tx);
     }

@@ -66,7 +66,10 @@ public final class TableReader {
                 continue;
             }
             SymbolTable syms = elf.symbolTable(s);
-            long start = -1, stop = -1;
+            // Addresses are unsigned: a kernel's lie in the upper half, negative as a long, so
+            // "found" is a flag and never a sign.
+            long start = 0, stop = 0;
+            boolean haveStart = false, haveStop = false;
             for (int i = 1; i < syms.count(); i++) {
                 if (syms.rawSectionIndex(i) == 0) {
                     continue; // undefined
@@ -74,14 +77,16 @@ public final class TableReader {
                 String n = syms.name(i);
                 if (n.equals(startName)) {
                     start = syms.value(i);
+                    haveStart = true;
                 } else if (n.equals(stopName)) {
                     stop = syms.value(i);
+                    haveStop = true;
                 }
             }
-            if (start < 0 || stop < 0) {
+            if (!haveStart || !haveStop) {
                 return null;
             }
-            if (stop < start || (stop - start) % entry != 0) {
+            if (Long.compareUnsigned(stop, start) < 0 || Long.remainderUnsigned(stop - start, entry) != 0) {
                 throw new ElfFormatException(startName + " (0x" + Long.toHexString(start) + ") to " + stopName + " (0x"
                         + Long.toHexString(stop) + ") is not a whole number of " + layout.label() + " entries");
             }
@@ -91,7 +96,7 @@ public final class TableReader {
             for (int i = 1; i < elf.sectionCount(); i++) {
                 long addr = elf.sectionAddress(i);
                 if (elf.sectionType(i) == ElfFile.SHT_NOBITS || elf.sectionType(i) == ElfFile.SHT_NULL
-                        || (elf.sectionFlags(i) & SHF_ALLOC) == 0 || start < addr || stop > addr + elf.sectionSize(i)) {
+                        || (elf.sectionFlags(i) & SHF_ALLOC) == 0 || !AddressMap.within(start, stop, addr, elf.sectionSize(i))) {
                     continue;
                 }
                 ByteBuffer data = elf.data(i).slice((int) (start - addr), (int) (stop - start)).order(elf.order());
