@@ -1,5 +1,7 @@
 package patchsites.model;
 
+import patchsites.isa.X86Codec;
+
 /**
  * i386: the same instructions and policies as x86-64; rel32 wraps around the 32-bit address
  * space, so every target is in range. Linux 6.1 patches only the trampolines on i386 (no objtool,
@@ -7,16 +9,6 @@ package patchsites.model;
  */
 public final class I386Rules extends X86_64Rules {
     public I386Rules(X86Policy policy) {
-        super(policy);
-    }
-
-    @Override
-    public String arch() {
-        return "i386";
-    }
-
-    @Override
-    protected boolean limitedRange() {
-        return false;
+        super(policy, X86Codec.I386);
     }
 }

@@ -1,6 +1,7 @@
 package patchsites.model;
 
 import java.util.OptionalLong;
+import patchsites.isa.SiteKind;
 
 /**
  * One architecture's rules for re-targeting a direct call or jump in place. Implementations
@@ -8,9 +9,6 @@ import java.util.OptionalLong;
  * of object files.
  */
 public interface PatchRules {
-    /** Architecture name, as the collector's {@code Arch} spells it. */
-    String arch();
-
     /** A one-line description of the policy in force, printed with every report. */
     String policy();
 

@@ -1,14 +1,12 @@
 package patchsites.model;
 
+import java.nio.ByteOrder;
+import patchsites.isa.PowerCodec;
+
 /** 32-bit PowerPC (big-endian): see {@link PowerRules}. No TOC, so any target in reach will do. */
 public final class Ppc32Rules extends PowerRules {
     public Ppc32Rules() {
-        super(false);
-    }
-
-    @Override
-    public String arch() {
-        return "ppc32";
+        super(new PowerCodec(ByteOrder.BIG_ENDIAN, false));
     }
 
     @Override

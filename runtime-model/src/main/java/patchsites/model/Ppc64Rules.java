@@ -1,5 +1,10 @@
 package patchsites.model;
 
+import java.nio.ByteOrder;
+import patchsites.isa.Branch;
+import patchsites.isa.PowerCodec;
+import patchsites.isa.SiteKind;
+
 /**
  * 64-bit PowerPC, ELFv2 and ELFv1: see {@link PowerRules}. A call to another TOC needs the
  * {@code nop} after {@code bl} to become {@code ld r2,24(r1)} (40 on ELFv1) and a stub that saves
@@ -11,13 +16,8 @@ public final class Ppc64Rules extends PowerRules {
     private final boolean elfV2;
 
     public Ppc64Rules(boolean littleEndian, boolean elfV2) {
-        super(littleEndian);
+        super(new PowerCodec(littleEndian ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN, true));
         this.elfV2 = elfV2;
-    }
-
-    @Override
-    public String arch() {
-        return "ppc64";
     }
 
     @Override
@@ -26,15 +26,9 @@ public final class Ppc64Rules extends PowerRules {
     }
 
     @Override
-    int lengthOf(byte[] b, SiteKind kind) {
-        return kind == SiteKind.CALL && b.length >= 8 && word(b, 4) == 0x60000000 ? 8 : 4;
-    }
-
-    @Override
-    Assessment concurrency(byte[] insn, byte[] after, Placement where) {
-        Assessment a = super.concurrency(insn, after, where);
-        Form f = decode(insn);
-        if (a.verdict() == Verdict.ATOMIC && f.kind() == SiteKind.CALL && f.length() == 4) {
+    Assessment concurrency(byte[] insn, Branch b, byte[] after, Placement where) {
+        Assessment a = super.concurrency(insn, b, after, where);
+        if (a.verdict() == Verdict.ATOMIC && b.kind() == SiteKind.CALL && b.length() == 4) {
             return new Assessment(a.verdict(), a.reason() + "; no TOC-restore nop after bl: only to a function sharing"
                     + " this TOC", 0, false);
         }

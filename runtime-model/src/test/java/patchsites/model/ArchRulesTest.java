@@ -1,5 +1,8 @@
 package patchsites.model;
 
+import java.nio.ByteOrder;
+import patchsites.isa.SiteKind;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -86,7 +89,7 @@ class ArchRulesTest {
 
     @Test
     void armIsAlwaysStopMachineAndRangesDifferPerState() {
-        ArmRules r = new ArmRules();
+        ArmRules r = new ArmRules(ByteOrder.LITTLE_ENDIAN);
         long a = 0x4000_0000L;
         byte[] bl = le32(0xeb000000L), b = le32(0xea000000L), bne = le32(0x1a000000L);
         byte[] tbl = bytes(0x00, 0xf0, 0x00, 0xf8), tbw = bytes(0x00, 0xf0, 0x00, 0xb8), tbne = bytes(0x40, 0xf0, 0x00, 0x80);

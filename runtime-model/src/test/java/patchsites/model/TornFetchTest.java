@@ -1,5 +1,7 @@
 package patchsites.model;
 
+import patchsites.isa.SiteKind;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

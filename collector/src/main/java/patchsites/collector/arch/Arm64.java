@@ -1,11 +1,12 @@
 package patchsites.collector.arch;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import patchsites.isa.Arm64Codec;
+import patchsites.isa.Branch;
+import patchsites.isa.SiteKind;
 import patchsites.model.Arm64Rules;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
-import patchsites.model.SiteKind;
 
 /**
  * AArch64 (RELA; instructions are little-endian even in big-endian objects). {@code BL}
@@ -17,70 +18,32 @@ public final class Arm64 implements Arch {
     public static final int R_AARCH64_ABS64 = 257, R_AARCH64_PREL32 = 261, R_AARCH64_TSTBR14 = 279,
             R_AARCH64_CONDBR19 = 280, R_AARCH64_JUMP26 = 282, R_AARCH64_CALL26 = 283;
 
+    private static final ArchAbi ABI = ArchAbi.of("arm64", true, R_AARCH64_PREL32, R_AARCH64_ABS64, "R_AARCH64_",
+            ArchAbi.names(R_AARCH64_ABS64, "ABS64", R_AARCH64_PREL32, "PREL32", R_AARCH64_TSTBR14, "TSTBR14",
+                    R_AARCH64_CONDBR19, "CONDBR19", R_AARCH64_JUMP26, "JUMP26", R_AARCH64_CALL26, "CALL26"));
+
     @Override
-    public String name() {
-        return "arm64";
+    public ArchAbi abi() {
+        return ABI;
     }
 
     @Override
     public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
-        if ((field & 3) != 0 || !Words.fits(text, field, 4)) {
+        if ((field & 3) != 0) {
             return false;
         }
-        int insn = Words.u32(text, field, ByteOrder.LITTLE_ENDIAN);
-        SiteKind kind;
-        switch (relocType) {
-            case R_AARCH64_CALL26:
-                kind = (insn & 0xfc000000) == 0x94000000 ? SiteKind.CALL : null;
-                break;
-            case R_AARCH64_JUMP26:
-                kind = (insn & 0xfc000000) == 0x14000000 ? SiteKind.TAIL : null;
-                break;
-            case R_AARCH64_CONDBR19:
-                kind = (insn & 0xff000010) == 0x54000000 || (insn & 0x7e000000) == 0x34000000 ? SiteKind.COND_TAIL : null;
-                break;
-            case R_AARCH64_TSTBR14:
-                kind = (insn & 0x7e000000) == 0x36000000 ? SiteKind.COND_TAIL : null;
-                break;
-            default:
-                kind = null;
-        }
-        if (kind == null) {
-            return false;
-        }
-        return out.found(kind, field, 4, 0);
-    }
-
-    @Override
-    public boolean usesRela() {
-        return true;
-    }
-
-    @Override
-    public int tablePcRel32Type() {
-        return R_AARCH64_PREL32;
-    }
-
-    @Override
-    public int tableAbsoluteType() {
-        return R_AARCH64_ABS64;
+        Branch b = Arm64Codec.INSTANCE.decode(text, (int) field);
+        return out.found(b, field, b != null && switch (relocType) {
+            case R_AARCH64_CALL26 -> b.kind() == SiteKind.CALL;
+            case R_AARCH64_JUMP26 -> b.kind() == SiteKind.TAIL;
+            case R_AARCH64_CONDBR19 -> b.fieldBits() == 19;
+            case R_AARCH64_TSTBR14 -> b.fieldBits() == 14;
+            default -> false;
+        });
     }
 
     @Override
     public PatchRules patchRules(ModelOptions options) {
         return new Arm64Rules();
-    }
-
-    @Override
-    public String relocationName(int type) {
-        switch (type) {
-            case R_AARCH64_ABS64: return "R_AARCH64_ABS64";
-            case R_AARCH64_PREL32: return "R_AARCH64_PREL32";
-            case R_AARCH64_TSTBR14: return "R_AARCH64_TSTBR14";
-            case R_AARCH64_CONDBR19: return "R_AARCH64_CONDBR19";
-            case R_AARCH64_JUMP26: return "R_AARCH64_JUMP26";
-            case R_AARCH64_CALL26: return "R_AARCH64_CALL26";
-            default: return "R_AARCH64_" + type;
-        }
     }
 }

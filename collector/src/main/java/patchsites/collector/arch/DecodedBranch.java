@@ -1,6 +1,7 @@
 package patchsites.collector.arch;
 
-import patchsites.model.SiteKind;
+import patchsites.isa.Branch;
+import patchsites.isa.SiteKind;
 
 /**
  * What {@link Arch#decodeBranch} found at a relocation. One instance is reused for every
@@ -24,7 +25,15 @@ public final class DecodedBranch {
      */
     public boolean addendIsNotOffset;
 
-    /** Records a branch and returns true: the last statement of a successful {@link Arch#decodeBranch}. */
+    /**
+     * Records the codec's branch {@code b} starting at {@code start} when the relocation's type
+     * {@code fits} it; returns whether it did: the last statement of {@link Arch#decodeBranch}.
+     */
+    public boolean found(Branch b, long start, boolean fits) {
+        return b != null && fits && found(b.kind(), start, b.length(), b.targetBias());
+    }
+
+    /** Records a branch and returns true. */
     public boolean found(SiteKind kind, long start, int length, long targetBias) {
         this.kind = kind;
         this.start = start;

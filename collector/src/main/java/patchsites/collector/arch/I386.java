@@ -2,6 +2,8 @@ package patchsites.collector.arch;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import patchsites.isa.Words;
+import patchsites.isa.X86Codec;
 import patchsites.model.I386Rules;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
@@ -15,9 +17,13 @@ public final class I386 implements Arch {
     public static final int R_386_32 = 1, R_386_PC32 = 2, R_386_GOT32 = 3, R_386_PLT32 = 4, R_386_GOTPC = 10,
             R_386_GOT32X = 43;
 
+    private static final ArchAbi ABI = ArchAbi.of("i386", false, R_386_PC32, R_386_32, "R_386_",
+            ArchAbi.names(R_386_32, "32", R_386_PC32, "PC32", R_386_PLT32, "PLT32"))
+            .withTemplateSection(X86_64.ALTERNATIVES);
+
     @Override
-    public String name() {
-        return "i386";
+    public ArchAbi abi() {
+        return ABI;
     }
 
     @Override
@@ -25,7 +31,7 @@ public final class I386 implements Arch {
         if (relocType != R_386_PC32 && relocType != R_386_PLT32) {
             return false;
         }
-        return X86_64.decodeRel32(text, field, context, false, out);
+        return X86_64.decodeRel32(X86Codec.I386, text, field, context, out);
     }
 
     @Override
@@ -46,41 +52,11 @@ public final class I386 implements Arch {
         if (relocType != R_386_PC32 && relocType != R_386_PLT32) {
             return 0; // absolute: the field holds S + A
         }
-        return X86_64.pcRelativeBias(section, field, code, context, false);
-    }
-
-    @Override
-    public boolean usesRela() {
-        return false;
-    }
-
-    @Override
-    public int tablePcRel32Type() {
-        return R_386_PC32;
-    }
-
-    @Override
-    public int tableAbsoluteType() {
-        return R_386_32;
-    }
-
-    @Override
-    public boolean isTemplateSection(String name) {
-        return name.equals(".altinstr_replacement");
+        return X86_64.pcRelativeBias(X86Codec.I386, section, field, code, context);
     }
 
     @Override
     public PatchRules patchRules(ModelOptions options) {
         return new I386Rules(options.x86Policy());
-    }
-
-    @Override
-    public String relocationName(int type) {
-        switch (type) {
-            case R_386_32: return "R_386_32";
-            case R_386_PC32: return "R_386_PC32";
-            case R_386_PLT32: return "R_386_PLT32";
-            default: return "R_386_" + type;
-        }
     }
 }

@@ -2,10 +2,11 @@ package patchsites.collector.arch;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import patchsites.isa.Branch;
+import patchsites.isa.PowerCodec;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
 import patchsites.model.Ppc64Rules;
-import patchsites.model.SiteKind;
 
 /**
  * 64-bit PowerPC, ELFv2 (little-endian by default) and ELFv1 (big-endian by default), RELA.
@@ -20,42 +21,48 @@ public final class Ppc64 implements Arch {
     public static final int R_PPC64_ADDR64 = 38, R_PPC64_REL24 = 10, R_PPC64_REL14 = 11, R_PPC64_REL14_BRTAKEN = 12,
             R_PPC64_REL14_BRNTAKEN = 13, R_PPC64_REL32 = 26, R_PPC64_REL24_NOTOC = 116;
 
-    private final ByteOrder order;
-    private final boolean elfV2;
+    private static final ArchAbi LITTLE = abi("ppc64le"), BIG = abi("ppc64");
+
+    private static ArchAbi abi(String name) {
+        return ArchAbi.of(name, true, R_PPC64_REL32, R_PPC64_ADDR64, "R_PPC64_",
+                ArchAbi.names(R_PPC64_ADDR64, "ADDR64", R_PPC64_REL24, "REL24", R_PPC64_REL14, "REL14", R_PPC64_REL32,
+                        "REL32", R_PPC64_REL24_NOTOC, "REL24_NOTOC"));
+    }
+
+    private final boolean littleEndian, elfV2;
+    private final PowerCodec codec;
+    private final ArchAbi abi;
 
     public Ppc64(ByteOrder order, boolean elfV2) {
-        this.order = order;
+        this.littleEndian = order == ByteOrder.LITTLE_ENDIAN;
         this.elfV2 = elfV2;
+        this.codec = new PowerCodec(order, true);
+        ArchAbi named = littleEndian ? LITTLE : BIG;
+        this.abi = elfV2 ? named : named.withFunctionDescriptors(".opd");
     }
 
     @Override
-    public String name() {
-        return order == ByteOrder.LITTLE_ENDIAN ? "ppc64le" : "ppc64";
+    public ArchAbi abi() {
+        return abi;
     }
 
     @Override
     public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
-        boolean iForm;
-        switch (relocType) {
-            case R_PPC64_REL24:
-            case R_PPC64_REL24_NOTOC:
-                iForm = true;
-                break;
-            case R_PPC64_REL14:
-            case R_PPC64_REL14_BRTAKEN:
-            case R_PPC64_REL14_BRNTAKEN:
-                iForm = false;
-                break;
-            default:
-                return false;
-        }
-        SiteKind kind = PowerBranch.decode(text, field, order, iForm);
-        if (kind == null) {
+        int bits = switch (relocType) {
+            case R_PPC64_REL24, R_PPC64_REL24_NOTOC -> 24;
+            case R_PPC64_REL14, R_PPC64_REL14_BRTAKEN, R_PPC64_REL14_BRNTAKEN -> 14;
+            default -> 0;
+        };
+        if (bits == 0 || (field & 3) != 0) {
             return false;
         }
-        boolean tocNop = kind == SiteKind.CALL && relocType == R_PPC64_REL24
-                && PowerBranch.nopFollows(text, field, order);
-        return out.found(kind, field, tocNop ? 8 : 4, 0);
+        Branch b = codec.decode(text, (int) field);
+        if (b == null || b.fieldBits() != bits) {
+            return false;
+        }
+        // pcrel code (REL24_NOTOC) has no TOC to restore: the nop after it is just the next instruction.
+        int length = relocType == R_PPC64_REL24_NOTOC ? 4 : b.length();
+        return out.found(b.kind(), field, length, b.targetBias());
     }
 
     @Override
@@ -68,39 +75,7 @@ public final class Ppc64 implements Arch {
     }
 
     @Override
-    public String functionDescriptorSection() {
-        return elfV2 ? null : ".opd";
-    }
-
-    @Override
-    public boolean usesRela() {
-        return true;
-    }
-
-    @Override
-    public int tablePcRel32Type() {
-        return R_PPC64_REL32;
-    }
-
-    @Override
-    public int tableAbsoluteType() {
-        return R_PPC64_ADDR64;
-    }
-
-    @Override
     public PatchRules patchRules(ModelOptions options) {
-        return new Ppc64Rules(order == ByteOrder.LITTLE_ENDIAN, elfV2);
-    }
-
-    @Override
-    public String relocationName(int type) {
-        switch (type) {
-            case R_PPC64_ADDR64: return "R_PPC64_ADDR64";
-            case R_PPC64_REL24: return "R_PPC64_REL24";
-            case R_PPC64_REL14: return "R_PPC64_REL14";
-            case R_PPC64_REL32: return "R_PPC64_REL32";
-            case R_PPC64_REL24_NOTOC: return "R_PPC64_REL24_NOTOC";
-            default: return "R_PPC64_" + type;
-        }
+        return new Ppc64Rules(littleEndian, elfV2);
     }
 }

@@ -17,7 +17,7 @@ import patchsites.collector.scan.CallSite;
 import patchsites.collector.scan.ScanResult;
 import patchsites.collector.scan.Scanner;
 import patchsites.collector.scan.TargetMatcher;
-import patchsites.model.SiteKind;
+import patchsites.isa.SiteKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -12,7 +12,7 @@ import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.StringTable;
 import patchsites.collector.elf.SymbolTable;
 import patchsites.collector.scan.CallSite;
-import patchsites.model.SiteKind;
+import patchsites.isa.SiteKind;
 
 /**
  * Turns the sites of one object into a table section plus its relocations, the way objtool
@@ -88,13 +88,13 @@ public final class TableEmitter {
         }
 
         boolean is64 = elf.is64();
-        boolean rela = arch.usesRela();
+        boolean rela = arch.abi().rela();
         int entry = layout.entrySize(is64);
         int relEnt = (is64 ? 8 : 4) * (rela ? 3 : 2);
         int relocsPerEntry = layout == TableLayout.SITE_KEY ? 2 : 1;
         ByteBuffer data = ByteBuffer.allocate(entries.size() * entry).order(elf.order());
         ByteBuffer relocs = ByteBuffer.allocate(entries.size() * relocsPerEntry * relEnt).order(elf.order());
-        int pc32 = arch.tablePcRel32Type(), abs = arch.tableAbsoluteType();
+        int pc32 = arch.abi().tablePcRel32Type(), abs = arch.abi().tableAbsoluteType();
         int r = 0;
         for (int i = 0; i < entries.size(); i++) {
             CallSite s = entries.get(i);

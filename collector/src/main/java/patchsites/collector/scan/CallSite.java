@@ -1,6 +1,6 @@
 package patchsites.collector.scan;
 
-import patchsites.model.SiteKind;
+import patchsites.isa.SiteKind;
 
 /**
  * One site found in an object: a direct call/jump to a target (or, on request, any other

@@ -14,7 +14,7 @@ import patchsites.collector.elf.SymbolTable;
  * one pass over the symbol table; sorted (section, start) so a lookup is a binary search.
  * Among aliases at one address a global name wins over a weak one over a local one. On ppc64
  * ELFv1 a function symbol is a descriptor in {@code .opd}: it is placed at the code its
- * descriptor points to ({@link Arch#functionDescriptorSection}).
+ * descriptor points to ({@link patchsites.collector.arch.ArchAbi#functionDescriptorSection}).
  */
 final class FunctionIndex {
     /** Columns by function, in symbol table order; {@link #rows} lists them sorted. */
@@ -130,7 +130,7 @@ final class FunctionIndex {
 
     /** The descriptor section's index, or 0 when the architecture has none or the object lacks it. */
     private static int descriptorSection(ElfFile elf, Arch arch) {
-        String name = arch.functionDescriptorSection();
+        String name = arch.abi().functionDescriptorSection();
         if (name == null) {
             return 0;
         }
@@ -159,7 +159,7 @@ final class FunctionIndex {
                 SymbolTable syms = elf.symbolTable(elf.sectionLink(r));
                 for (int k = 0; k < rel.count(); k++) {
                     int sym = rel.symbol(k);
-                    if (rel.type(k) != arch.tableAbsoluteType() || sym <= 0 || sym >= syms.count()) {
+                    if (rel.type(k) != arch.abi().tableAbsoluteType() || sym <= 0 || sym >= syms.count()) {
                         continue;
                     }
                     int sec = syms.definingSection(sym);

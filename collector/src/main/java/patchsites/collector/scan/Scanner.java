@@ -13,7 +13,7 @@ import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.Relocations;
 import patchsites.collector.elf.Source;
 import patchsites.collector.elf.SymbolTable;
-import patchsites.model.SiteKind;
+import patchsites.isa.SiteKind;
 
 /**
  * The core: walks the relocation sections of an object and turns each relocation that reaches a
@@ -44,7 +44,7 @@ public final class Scanner {
         List<String> warnings = new ArrayList<>();
         new Pass(elf, arch, warnings, sites).run();
         sites.sort(ORDER);
-        return new ScanResult(arch.name(), sites, warnings);
+        return new ScanResult(arch.abi().name(), sites, warnings);
     }
 
     /** State of one scan of one object. */
@@ -87,7 +87,7 @@ public final class Scanner {
                 if (!exec && !includeRefs) {
                     continue;
                 }
-                if (exec && arch.isTemplateSection(elf.sectionName(target))) {
+                if (exec && arch.abi().isTemplateSection(elf.sectionName(target))) {
                     continue;
                 }
                 int symtab = elf.sectionLink(r);
@@ -181,7 +181,7 @@ public final class Scanner {
 
         @Override
         public char mappingAt(long offset) {
-            if (!arch.usesMappingSymbols()) {
+            if (!arch.abi().mappingSymbols()) {
                 return 0;
             }
             MappingSymbols m = mapping[currentSymtab];

@@ -29,7 +29,7 @@ public final class AddressMap {
             return syms.value(i);
         }
         int sec = syms.definingSection(i);
-        String opd = arch.functionDescriptorSection();
+        String opd = arch.abi().functionDescriptorSection();
         if (opd != null && sec > 0 && elf.sectionName(sec).equals(opd) && elf.sectionType(sec) != ElfFile.SHT_NOBITS) {
             // ppc64 ELFv1: the symbol is a descriptor; its first doubleword is the code address.
             long at = syms.value(i) - elf.sectionAddress(sec);

@@ -24,7 +24,7 @@ import patchsites.model.Assessment;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
 import patchsites.model.Placement;
-import patchsites.model.SiteKind;
+import patchsites.isa.SiteKind;
 import patchsites.model.Verdict;
 
 /**
@@ -58,7 +58,7 @@ public final class Auditor {
         Arch arch = Arches.forObject(elf);
         PatchRules baseRules = arch.patchRules(o.model()), rules = baseRules;
         // ARM: the same bytes can be an A32 or a Thumb branch; the mapping symbols say which.
-        MappingSymbols mapping = arch.usesMappingSymbols() ? MappingSymbols.of(elf) : null;
+        MappingSymbols mapping = arch.abi().mappingSymbols() ? MappingSymbols.of(elf) : null;
         boolean linked = elf.type() != ElfFile.ET_REL;
         List<TableEntry> entries = TableReader.read(elf, arch, o.section(), o.layout());
 
@@ -169,7 +169,7 @@ public final class Auditor {
                 missing.add(s.getValue());
             }
         }
-        return new Report(arch.name(), rules.policy(), linked, reports, missing, verdicts, placementDependent, extra,
+        return new Report(arch.abi().name(), rules.policy(), linked, reports, missing, verdicts, placementDependent, extra,
                 duplicates, invalid);
     }
 

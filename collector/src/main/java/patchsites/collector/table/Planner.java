@@ -15,7 +15,7 @@ import patchsites.collector.scan.MappingSymbols;
 import patchsites.model.Assessment;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
-import patchsites.model.SiteKind;
+import patchsites.isa.SiteKind;
 import patchsites.model.Transaction;
 
 /**
@@ -41,7 +41,7 @@ public final class Planner {
         Arch arch = Arches.forObject(elf);
         PatchRules baseRules = arch.patchRules(model);
         // ARM: the same bytes can be an A32 or a Thumb branch; the mapping symbols say which.
-        MappingSymbols mapping = arch.usesMappingSymbols() ? MappingSymbols.of(elf) : null;
+        MappingSymbols mapping = arch.abi().mappingSymbols() ? MappingSymbols.of(elf) : null;
         AddressMap map = new AddressMap(elf);
         long keyAddress = map.addressOf(key).orElseThrow(() -> new ElfFormatException("no symbol " + key));
         long newTarget = map.callTarget(to).orElseThrow(() -> new ElfFormatException("no symbol " + to));
@@ -78,7 +78,7 @@ public final class Planner {
             sites.add(new Site(e, elf.sectionName(sec), len > 0 ? rules.decodeKind(insn) : null,
                     len <= 0 ? null : map.symbolAt(current), elf.sectionOffset(sec) + e.siteOffset(), step));
         }
-        return new Plan(arch.name(), baseRules.policy(), keyAddress, newTarget, sites, tx);
+        return new Plan(arch.abi().name(), baseRules.policy(), keyAddress, newTarget, sites, tx);
     }
 
     /** Writes the whole object with every planned site's new bytes in place. */

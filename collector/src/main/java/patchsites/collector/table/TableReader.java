@@ -151,7 +151,7 @@ public final class TableReader {
             }
             at[(int) slot] = k;
         }
-        int siteType = layout == TableLayout.ABS ? arch.tableAbsoluteType() : arch.tablePcRel32Type();
+        int siteType = layout == TableLayout.ABS ? arch.abi().tableAbsoluteType() : arch.abi().tablePcRel32Type();
         SymbolsAt symbolsAt = new SymbolsAt(syms);
         for (int i = 0; i < count; i++) {
             String problem = null;
@@ -163,8 +163,8 @@ public final class TableReader {
             if (r < 0) {
                 problem = "site field has no relocation";
             } else if (relocs.type(r) != siteType) {
-                problem = "site field relocation is " + arch.relocationName(relocs.type(r)) + ", expected "
-                        + arch.relocationName(siteType);
+                problem = "site field relocation is " + arch.abi().relocationName(relocs.type(r)) + ", expected "
+                        + arch.abi().relocationName(siteType);
             } else {
                 int sym = relocs.symbol(r);
                 syms.checkIndex(sym, elf.sectionName(rel) + " entry " + r);

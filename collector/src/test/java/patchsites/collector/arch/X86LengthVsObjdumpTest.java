@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import patchsites.collector.corpus.Corpus;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.Source;
+import patchsites.isa.X86Length;
 
 /**
  * The length decoder must put instruction boundaries exactly where GNU objdump does, on real

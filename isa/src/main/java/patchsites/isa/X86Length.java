@@ -1,4 +1,4 @@
-package patchsites.collector.arch;
+package patchsites.isa;
 
 import java.nio.ByteBuffer;
 
@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
  * instruction ({@code je .+0x2e})? Decoding forward from a known instruction boundary, as objtool
  * does, answers it.
  */
-final class X86Length {
+public final class X86Length {
     private X86Length() {}
 
     // One-byte map: bit 0 = has ModRM; bits 1-3 = immediate kind.
@@ -108,7 +108,7 @@ final class X86Length {
      * Length of the instruction at {@code pos}, or -1 if it cannot be decoded (truncated or an
      * opcode that is invalid in the mode).
      */
-    static int length(ByteBuffer b, int pos, boolean mode64) {
+    public static int length(ByteBuffer b, int pos, boolean mode64) {
         int end = b.limit();
         int p = pos;
         boolean opsize16 = false, addr32 = false, rexW = false;

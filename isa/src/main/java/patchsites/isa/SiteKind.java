@@ -1,4 +1,4 @@
-package patchsites.model;
+package patchsites.isa;
 
 /** What a patchable site does with its target. Names are the CLI/JSON spelling. */
 public enum SiteKind {

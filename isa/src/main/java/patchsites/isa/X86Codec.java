@@ -1,0 +1,148 @@
+package patchsites.isa;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * x86 direct branches with a 32-bit displacement: {@code E8 rel32} (call), {@code E9 rel32}
+ * (jmp), {@code 0F 80+cc rel32} (jcc), possibly behind the prefixes seen on branches (CS/DS:
+ * hints, notrack, {@code -mindirect-branch-cs-prefix}; BND: MPX). The same on x86-64 and i386,
+ * except that rel32 wraps around i386's 32-bit address space.
+ */
+public final class X86Codec implements BranchCodec {
+    public static final X86Codec X86_64 = new X86Codec(true), I386 = new X86Codec(false);
+
+    private static final int CALL_REL32 = 0xe8, JMP_REL32 = 0xe9, TWO_BYTE_MAP = 0x0f, JCC_REL32 = 0x80;
+    private static final int CS_PREFIX = 0x2e, DS_PREFIX = 0x3e, BND_PREFIX = 0xf2;
+    /** An instruction has at most 15 bytes. */
+    private static final int MAX_PREFIXES = 14;
+
+    private final boolean mode64;
+
+    private X86Codec(boolean mode64) {
+        this.mode64 = mode64;
+    }
+
+    /** Whether this is x86-64 (else i386), for {@link X86Length}. */
+    public boolean mode64() {
+        return mode64;
+    }
+
+    public static boolean isBranchPrefix(byte b) {
+        int p = b & 0xff;
+        return p == CS_PREFIX || p == DS_PREFIX || p == BND_PREFIX;
+    }
+
+    /** 1 or 2: the opcode bytes of a rel32 branch at {@code p}; 0 when none starts there. */
+    private static int opcodeLength(ByteBuffer code, int p) {
+        int end = code.limit();
+        if (p >= end) {
+            return 0;
+        }
+        int op = code.get(p) & 0xff;
+        if (op == CALL_REL32 || op == JMP_REL32) {
+            return 1;
+        }
+        return op == TWO_BYTE_MAP && p + 1 < end && (code.get(p + 1) & 0xf0) == JCC_REL32 ? 2 : 0;
+    }
+
+    @Override
+    public Branch decode(ByteBuffer code, int at) {
+        int p = at;
+        while (p < code.limit() && p - at < MAX_PREFIXES && isBranchPrefix(code.get(p))) {
+            p++;
+        }
+        int opLength = opcodeLength(code, p);
+        int field = p + opLength;
+        if (opLength == 0 || !Words.fits(code, field, 4)) {
+            return null;
+        }
+        int op = code.get(p) & 0xff;
+        SiteKind kind = op == CALL_REL32 ? SiteKind.CALL : op == JMP_REL32 ? SiteKind.TAIL : SiteKind.COND_TAIL;
+        int length = field + 4 - at;
+        long rel32 = Words.u32(code, field, ByteOrder.LITTLE_ENDIAN);
+        return new Branch(kind, length, field - at, length, length + rel32, 32, 1, false);
+    }
+
+    @Override
+    public boolean encode(ByteBuffer code, int at, Branch b, long displacement) {
+        long rel = displacement - b.pcOffset();
+        if (mode64 && rel != (int) rel) {
+            return false;
+        }
+        Words.put32(code, at + b.fieldOffset(), ByteOrder.LITTLE_ENDIAN, (int) rel);
+        return true;
+    }
+
+    /** Whether a displacement out of rel32's range exists: on i386 rel32 reaches the whole address space. */
+    public boolean limitedRange() {
+        return mode64;
+    }
+
+    /**
+     * The opcode of the rel32 branch whose displacement field is at {@code field}, or -1 when no
+     * call/jmp/jcc opcode precedes the field.
+     */
+    public static int opcodeBefore(ByteBuffer code, int field) {
+        if (field < 1 || field > code.limit() - 4) {
+            return -1;
+        }
+        return opcodeLength(code, field - 1) == 1 ? field - 1
+                : field >= 2 && opcodeLength(code, field - 2) == 2 ? field - 2 : -1;
+    }
+
+    /**
+     * Whether the byte before {@code opcode} may be a branch prefix, or as well the end of the
+     * previous instruction ({@code je .+0x2e}): only decoding forward from an instruction
+     * boundary ({@link #firstPrefix}) tells.
+     */
+    public static boolean prefixMayPrecede(ByteBuffer code, int opcode) {
+        return opcode > 0 && isBranchPrefix(code.get(opcode - 1));
+    }
+
+    /**
+     * Walks instructions from the boundary {@code from} to find the one that covers {@code
+     * opcode}; returns its start when it is the opcode behind branch prefixes only (where objtool
+     * records the site), else {@code opcode} itself (the decode lost sync, e.g. on data in code:
+     * trust the opcode, as the relocation sits right after it).
+     */
+    public int firstPrefix(ByteBuffer code, int opcode, long from) {
+        long p = Math.max(0, from);
+        while (p < opcode) {
+            int len = X86Length.length(code, (int) p, mode64);
+            if (len <= 0) {
+                return opcode;
+            }
+            if (p + len > opcode) {
+                for (long q = p; q < opcode; q++) {
+                    if (!isBranchPrefix(code.get((int) q))) {
+                        return opcode;
+                    }
+                }
+                return (int) p;
+            }
+            p += len;
+        }
+        return opcode;
+    }
+
+    /**
+     * Bytes from the PC-relative field at {@code field} to the end of its instruction, which an
+     * immediate may follow ({@code cmpq $0, x(%rip)}: 5; {@code movl $1, x(%rip)}: 8), decoding
+     * forward from the instruction boundary {@code from}; 4 when the decode does not reach it.
+     */
+    public long fieldToEnd(ByteBuffer code, long field, long from) {
+        long p = Math.max(0, from);
+        while (p <= field) {
+            int len = X86Length.length(code, (int) p, mode64);
+            if (len <= 0) {
+                break;
+            }
+            if (p + len > field) {
+                return p + len - field;
+            }
+            p += len;
+        }
+        return 4;
+    }
+}
