@@ -11,8 +11,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import patchsites.model.PatchSimulator;
-import patchsites.model.TextImage;
 
 /**
  * One re-targeting transaction over an in-memory text image of N x86 call sites, per protocol.

@@ -26,12 +26,8 @@ public final class TargetMatcher {
     private final byte[][] patterns;
     /** Bytes every match starts with (the pattern's literal prefix), per glob pattern. */
     private final int[] literalPrefix;
-    private final List<String> sources;
 
     private TargetMatcher(List<String> globs, List<String> exactNames) {
-        List<String> all = new ArrayList<>(globs);
-        all.addAll(exactNames);
-        this.sources = List.copyOf(all);
         List<byte[]> wild = new ArrayList<>();
         java.util.TreeMap<Long, List<byte[]>> exact = new java.util.TreeMap<>();
         for (String g : globs) {
@@ -109,17 +105,8 @@ public final class TargetMatcher {
         return out;
     }
 
-    public List<String> patterns() {
-        return sources;
-    }
-
     public boolean isEmpty() {
         return patterns.length == 0 && exactKeys.length == 0;
-    }
-
-    public boolean matches(String name) {
-        byte[] b = name.getBytes(StandardCharsets.UTF_8);
-        return matches(ByteBuffer.wrap(b), 0, b.length);
     }
 
     /** Does the name at {@code [off, off+len)} of {@code bytes} match any pattern? */

@@ -1,11 +1,12 @@
-package patchsites.model;
+package patchsites.bench;
 
 import java.lang.invoke.VarHandle;
+import patchsites.model.Transaction;
 
 /**
  * Applies a re-targeting transaction to a {@link TextImage} the way each protocol would: one
  * store per site ({@code atomic}), or x86's three-phase breakpoint protocol, batched as {@code
- * text_poke_queue()}/{@code text_poke_finish()} do (up to {@link Transaction#BATCH} sites per
+ * text_poke_queue()}/{@code text_poke_finish()} do (up to {@link patchsites.model.Transaction#BATCH} sites per
  * batch) or one site at a time as {@code __static_call_update()} does. A sync round (the IPI that
  * runs {@code sync_core()} on every CPU) is modelled as a full fence and counted; its real cost is
  * microseconds per round, which is the point of counting them.

@@ -1,4 +1,4 @@
-package patchsites.model;
+package patchsites.bench;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

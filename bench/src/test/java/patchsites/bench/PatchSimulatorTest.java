@@ -1,9 +1,10 @@
-package patchsites.model;
+package patchsites.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import patchsites.model.Transaction;
 
 /** Every protocol leaves every site re-targeted with its opcode intact, at its documented sync cost. */
 class PatchSimulatorTest {

@@ -1,6 +1,4 @@
-package patchsites.model;
-
-import patchsites.isa.SiteKind;
+package patchsites.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +7,11 @@ import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import patchsites.isa.SiteKind;
+import patchsites.model.Placement;
+import patchsites.model.Verdict;
+import patchsites.model.X86Policy;
+import patchsites.model.X86_64Rules;
 
 /**
  * The concurrency check of the model itself: reader threads fetch a call's rel32 while a writer
