@@ -12,8 +12,10 @@ import java.nio.ByteOrder;
 public final class X86Codec implements BranchCodec {
     public static final X86Codec X86_64 = new X86Codec(true), I386 = new X86Codec(false);
 
-    private static final int CALL_REL32 = 0xe8, JMP_REL32 = 0xe9, TWO_BYTE_MAP = 0x0f, JCC_REL32 = 0x80;
-    private static final int CS_PREFIX = 0x2e, DS_PREFIX = 0x3e, BND_PREFIX = 0xf2;
+    /** The opcodes (X86Length sizes their rel32 too); {@code 0F 80+cc} is jcc in the two-byte map. */
+    static final int CALL_REL32 = 0xe8, JMP_REL32 = 0xe9, TWO_BYTE_MAP = 0x0f, JCC_REL32 = 0x80;
+    /** The legacy prefixes seen on branches (of {@link X86Length}'s list): CS, DS and BND (REPNE). */
+    static final int CS_PREFIX = 0x2e, DS_PREFIX = 0x3e, BND_PREFIX = 0xf2;
     /** An instruction has at most 15 bytes. */
     private static final int MAX_PREFIXES = 14;
 

@@ -76,8 +76,8 @@ public final class X86Length {
         for (int op = 0xe0; op < 0xe8; op++) {
             ONE[op] = (byte) I8;
         }
-        ONE[0xe8] = (byte) IZ;
-        ONE[0xe9] = (byte) IZ;
+        ONE[X86Codec.CALL_REL32] = (byte) IZ;
+        ONE[X86Codec.JMP_REL32] = (byte) IZ;
         ONE[0xeb] = (byte) I8;
         ONE[0xf6] = (byte) (M | GRP3);
         ONE[0xf7] = (byte) (M | GRP3);
@@ -110,21 +110,8 @@ public final class X86Length {
      */
     public static int length(ByteBuffer b, int pos, boolean mode64) {
         int end = b.limit();
-        int p = pos;
-        boolean opsize16 = false, addr32 = false, rexW = false;
-        // Legacy prefixes (at most 14 to stay within the 15-byte limit).
-        while (p < end && p - pos < 14) {
-            int c = b.get(p) & 0xff;
-            if (c == 0x66) {
-                opsize16 = true;
-            } else if (c == 0x67) {
-                addr32 = true;
-            } else if (c != 0xf0 && c != 0xf2 && c != 0xf3 && c != 0x2e && c != 0x36 && c != 0x3e && c != 0x26
-                    && c != 0x64 && c != 0x65) {
-                break;
-            }
-            p++;
-        }
+        int p = afterLegacyPrefixes(b, pos, end);
+        boolean opsize16 = hasPrefix(b, pos, p, 0x66), addr32 = hasPrefix(b, pos, p, 0x67), rexW = false;
         if (mode64 && p < end && ((b.get(p) & 0xf0) == 0x40)) {
             rexW = (b.get(p) & 0x08) != 0;
             p++;
@@ -133,74 +120,17 @@ public final class X86Length {
             return -1;
         }
         int op = b.get(p++) & 0xff;
+        if (isVexLike(b, p, end, op, mode64)) {
+            return lengthTo(vexEnd(b, p, end, op), pos);
+        }
         int flags;
-        // VEX (C4/C5), EVEX (62) and XOP (8F with map >= 8) carry their own opcode map.
-        boolean vex2 = op == 0xc5, vex3 = op == 0xc4, evex = op == 0x62;
-        if (!mode64 && (vex2 || vex3 || evex)) {
-            // In 32-bit mode these are LES/LDS/BOUND unless ModRM.mod == 3.
-            if (p >= end || (b.get(p) & 0xc0) != 0xc0) {
-                vex2 = vex3 = evex = false;
-            }
-        }
-        boolean xop = op == 0x8f && p < end && (b.get(p) & 0x1f) >= 8;
-        if (vex2 || vex3 || evex || xop) {
-            int map;
-            if (vex2) {
-                map = 1;
-                p += 1;
-            } else if (evex) {
-                if (p + 3 > end) {
-                    return -1;
-                }
-                map = b.get(p) & 0x07;
-                p += 3;
-            } else {
-                if (p + 2 > end) {
-                    return -1;
-                }
-                map = b.get(p) & 0x1f;
-                p += 2;
-            }
-            if (p >= end) {
-                return -1;
-            }
-            int vop = b.get(p++) & 0xff;
-            if (map == 1 && vop == 0x77 && !evex) {
-                return p - pos; // vzeroupper / vzeroall: no ModRM
-            }
-            boolean imm8;
-            if (xop) {
-                imm8 = map == 8 || (map == 0xa);
-                if (map == 0xa) {
-                    p = modrm(b, p, end, false);
-                    return p < 0 || p + 4 > end ? -1 : p + 4 - pos; // XOP map A: imm32
-                }
-            } else {
-                imm8 = map == 3 || (map == 1 && ((vop >= 0x70 && vop <= 0x73) || vop == 0xc2 || (vop >= 0xc4 && vop <= 0xc6)));
-            }
-            p = modrm(b, p, end, false);
-            if (p < 0) {
-                return -1;
-            }
-            p += imm8 ? 1 : 0;
-            return p > end ? -1 : p - pos;
-        }
-        if (op == 0x0f) {
+        if (op == X86Codec.TWO_BYTE_MAP) {
             if (p >= end) {
                 return -1;
             }
             int op2 = b.get(p++) & 0xff;
             if (op2 == 0x38 || op2 == 0x3a) {
-                if (p >= end) {
-                    return -1;
-                }
-                p++; // third opcode byte
-                p = modrm(b, p, end, addr32 && !mode64);
-                if (p < 0) {
-                    return -1;
-                }
-                p += op2 == 0x3a ? 1 : 0;
-                return p > end ? -1 : p - pos;
+                return lengthTo(threeByteEnd(b, p, end, op2 == 0x3a, addr32 && !mode64), pos);
             }
             flags = TWO[op2];
         } else {
@@ -216,25 +146,123 @@ public final class X86Length {
                 return -1;
             }
         }
-        int z = opsize16 ? 2 : 4;
-        switch (flags & ~M) {
-            case 0: break;
-            case I8: p += 1; break;
-            case IZ: p += (op == 0xe8 || op == 0xe9 || op == 0x0f) && mode64 ? 4 : z; break;
-            case I16: p += 2; break;
-            case I16_8: p += 3; break;
-            case MOFFS: p += mode64 ? (addr32 ? 4 : 8) : (addr32 ? 2 : 4); break;
-            case IV: p += rexW ? 8 : z; break;
-            case GRP3: {
-                int reg = (b.get(modrmAt) >> 3) & 7;
-                if (reg < 2) {
-                    p += op == 0xf6 ? 1 : z;
-                }
+        int imm = immediateSize(flags & ~M, op, (flags & M) != 0 ? b.get(modrmAt) : 0, mode64, opsize16, addr32, rexW);
+        return imm < 0 ? -1 : lengthTo(p + imm <= end ? p + imm : -1, pos);
+    }
+
+    private static int lengthTo(int end, int pos) {
+        return end < 0 ? -1 : end - pos;
+    }
+
+    /** Legacy prefixes: at most 14, to stay within the 15-byte limit. */
+    private static int afterLegacyPrefixes(ByteBuffer b, int pos, int end) {
+        int p = pos;
+        while (p < end && p - pos < 14) {
+            int c = b.get(p) & 0xff;
+            if (c != 0x66 && c != 0x67 && c != 0xf0 && c != X86Codec.BND_PREFIX && c != 0xf3 && c != X86Codec.CS_PREFIX
+                    && c != 0x36 && c != X86Codec.DS_PREFIX && c != 0x26 && c != 0x64 && c != 0x65) {
                 break;
             }
+            p++;
+        }
+        return p;
+    }
+
+    private static boolean hasPrefix(ByteBuffer b, int from, int to, int prefix) {
+        for (int q = from; q < to; q++) {
+            if ((b.get(q) & 0xff) == prefix) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * VEX (C4/C5), EVEX (62) and XOP (8F with map >= 8) carry their own opcode map. In 32-bit mode
+     * C4/C5/62 are LES/LDS/BOUND unless the next byte's ModRM.mod is 3.
+     */
+    private static boolean isVexLike(ByteBuffer b, int p, int end, int op, boolean mode64) {
+        if (op == 0xc5 || op == 0xc4 || op == 0x62) {
+            return mode64 || (p < end && (b.get(p) & 0xc0) == 0xc0);
+        }
+        return op == 0x8f && p < end && (b.get(p) & 0x1f) >= 8;
+    }
+
+    /** The end of a VEX/EVEX/XOP instruction whose escape byte {@code op} is just before {@code p}, or -1. */
+    private static int vexEnd(ByteBuffer b, int p, int end, int op) {
+        boolean vex2 = op == 0xc5, evex = op == 0x62, xop = op == 0x8f;
+        int map;
+        if (vex2) {
+            map = 1;
+            p += 1;
+        } else if (evex) {
+            if (p + 3 > end) {
+                return -1;
+            }
+            map = b.get(p) & 0x07;
+            p += 3;
+        } else {
+            if (p + 2 > end) {
+                return -1;
+            }
+            map = b.get(p) & 0x1f;
+            p += 2;
+        }
+        if (p >= end) {
+            return -1;
+        }
+        int vop = b.get(p++) & 0xff;
+        if (map == 1 && vop == 0x77 && !evex) {
+            return p; // vzeroupper / vzeroall: no ModRM
+        }
+        boolean imm8;
+        if (xop) {
+            if (map == 0xa) {
+                p = modrm(b, p, end, false);
+                return p < 0 || p + 4 > end ? -1 : p + 4; // XOP map A: imm32
+            }
+            imm8 = map == 8;
+        } else {
+            imm8 = map == 3 || (map == 1 && ((vop >= 0x70 && vop <= 0x73) || vop == 0xc2 || (vop >= 0xc4 && vop <= 0xc6)));
+        }
+        p = modrm(b, p, end, false);
+        if (p < 0) {
+            return -1;
+        }
+        p += imm8 ? 1 : 0;
+        return p > end ? -1 : p;
+    }
+
+    /** The end of a {@code 0F 38}/{@code 0F 3A} instruction whose third opcode byte is at {@code p}, or -1. */
+    private static int threeByteEnd(ByteBuffer b, int p, int end, boolean imm8, boolean addr16) {
+        if (p >= end) {
+            return -1;
+        }
+        p = modrm(b, p + 1, end, addr16);
+        if (p < 0) {
+            return -1;
+        }
+        p += imm8 ? 1 : 0;
+        return p > end ? -1 : p;
+    }
+
+    /** Bytes of immediate for the one- or two-byte opcode {@code op} (0x0f for the two-byte map), or -1. */
+    private static int immediateSize(int kind, int op, byte modrm, boolean mode64, boolean opsize16, boolean addr32,
+            boolean rexW) {
+        int z = opsize16 ? 2 : 4;
+        switch (kind) {
+            case 0: return 0;
+            case I8: return 1;
+            case IZ: // call/jmp/jcc rel32 stay 4 bytes under 0x66 in 64-bit mode
+                return (op == X86Codec.CALL_REL32 || op == X86Codec.JMP_REL32 || op == X86Codec.TWO_BYTE_MAP) && mode64
+                        ? 4 : z;
+            case I16: return 2;
+            case I16_8: return 3;
+            case MOFFS: return mode64 ? (addr32 ? 4 : 8) : (addr32 ? 2 : 4);
+            case IV: return rexW ? 8 : z;
+            case GRP3: return ((modrm >> 3) & 7) < 2 ? (op == 0xf6 ? 1 : z) : 0; // test r/m, imm
             default: return -1;
         }
-        return p > end ? -1 : p - pos;
     }
 
     private static boolean isInvalid64(int op) {
