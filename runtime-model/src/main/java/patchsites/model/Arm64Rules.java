@@ -25,11 +25,7 @@ public final class Arm64Rules extends BranchRules {
 
     @Override
     Assessment concurrency(byte[] insn, Branch b, byte[] after, Placement where) {
-        if (!aligned(where, 0, 4)) {
-            return new Assessment(Verdict.STOP_MACHINE, "instruction is not 4-byte aligned", 0, false);
-        }
-        return new Assessment(Verdict.ATOMIC, "one aligned 32-bit store (Arm ARM B2.2.5 list), then cache maintenance",
-                0, false);
+        return alignedWordStore(where, 0, "one aligned 32-bit store (Arm ARM B2.2.5 list), then cache maintenance");
     }
 
     @Override

@@ -99,6 +99,17 @@ abstract class BranchRules implements PatchRules {
         return after != null && Arrays.equals(before, 0, n, after, 0, n);
     }
 
+    /**
+     * The fixed-width rule: the 32-bit word at {@code offset} into the site is one aligned store
+     * ({@code how}) for every placement, else every other CPU must be stopped.
+     */
+    static Assessment alignedWordStore(Placement where, int offset, String how) {
+        if (!aligned(where, offset, 4)) {
+            return new Assessment(Verdict.STOP_MACHINE, "instruction is not 4-byte aligned", 0, false);
+        }
+        return new Assessment(Verdict.ATOMIC, how, 0, false);
+    }
+
     /** One naturally aligned store of {@code size} bytes at {@code offset} into the site, for every placement. */
     static boolean aligned(Placement where, int offset, int size) {
         return where.always(a -> ((a + offset) & (size - 1)) == 0);

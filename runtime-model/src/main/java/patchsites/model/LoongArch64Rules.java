@@ -28,11 +28,7 @@ public final class LoongArch64Rules extends BranchRules {
         if (pair && !samePrefix(insn, after, 4)) {
             return new Assessment(Verdict.STOP_MACHINE, "pcaddu18i and jirl must change together", 0, false);
         }
-        if (!aligned(where, pair ? 4 : 0, 4)) {
-            return new Assessment(Verdict.STOP_MACHINE, "instruction is not 4-byte aligned", 0, false);
-        }
-        return new Assessment(Verdict.ATOMIC, (pair ? "only the jirl changes: " : "")
-                + "one aligned 32-bit write + ibar", 0, false);
+        return alignedWordStore(where, pair ? 4 : 0, (pair ? "only the jirl changes: " : "") + "one aligned 32-bit write + ibar");
     }
 
     @Override

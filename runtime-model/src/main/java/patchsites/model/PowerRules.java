@@ -24,11 +24,7 @@ abstract class PowerRules extends BranchRules {
 
     @Override
     Assessment concurrency(byte[] insn, Branch b, byte[] after, Placement where) {
-        if (!aligned(where, 0, 4)) {
-            return new Assessment(Verdict.STOP_MACHINE, "instruction is not 4-byte aligned", 0, false);
-        }
-        return new Assessment(Verdict.ATOMIC, "one aligned 32-bit store, then dcbst/sync/icbi/isync (patch_instruction)",
-                0, false);
+        return alignedWordStore(where, 0, "one aligned 32-bit store, then dcbst/sync/icbi/isync (patch_instruction)");
     }
 
     @Override

@@ -1,9 +1,11 @@
 package patchsites.collector.arch;
 
+import static patchsites.collector.arch.BranchRelocations.form;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import patchsites.collector.arch.BranchRelocations.Form;
 import patchsites.isa.A32Codec;
-import patchsites.isa.Branch;
 import patchsites.isa.SiteKind;
 import patchsites.isa.ThumbCodec;
 import patchsites.isa.Words;
@@ -32,14 +34,16 @@ public final class Arm implements Arch {
             .withMappingSymbols();
 
     private final ByteOrder code;
-    private final A32Codec a32;
-    private final ThumbCodec thumb;
+    private final BranchRelocations a32, thumb;
 
     /** {@code instructionOrder}: little-endian except in legacy BE32 objects. */
     public Arm(ByteOrder instructionOrder) {
         this.code = instructionOrder;
-        this.a32 = A32Codec.of(instructionOrder);
-        this.thumb = ThumbCodec.of(instructionOrder);
+        // R_ARM_CALL: BL or BLX; the jumps: B, Bcc or BL, never BLX. Thumb's call also takes B.W.
+        this.a32 = new BranchRelocations(A32Codec.of(code), 4, 0, new Form(R_ARM_CALL, 24, SiteKind.CALL, true),
+                form(R_ARM_JUMP24, 24), form(R_ARM_PC24, 24));
+        this.thumb = new BranchRelocations(ThumbCodec.of(code), 2, 0, new Form(R_ARM_THM_CALL, 24, null, true),
+                form(R_ARM_THM_JUMP24, 24, SiteKind.TAIL), form(R_ARM_THM_JUMP19, 20));
     }
 
     @Override
@@ -54,38 +58,16 @@ public final class Arm implements Arch {
 
     @Override
     public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
-        switch (relocType) {
-            case R_ARM_CALL:
-            case R_ARM_JUMP24:
-            case R_ARM_PC24: {
-                if ((field & 3) != 0 || !mappingAllows(context.mappingAt(field), 'a')) {
-                    return false;
-                }
-                Branch b = a32.decode(text, (int) field);
-                // R_ARM_CALL: BL or BLX; the jumps: B, Bcc or BL, never BLX.
-                return out.found(b, field, b != null && (relocType == R_ARM_CALL ? b.kind() == SiteKind.CALL : !b.exchange()));
-            }
-            case R_ARM_THM_CALL:
-            case R_ARM_THM_JUMP24:
-            case R_ARM_THM_JUMP19: {
-                if ((field & 1) != 0 || !mappingAllows(context.mappingAt(field), 't')) {
-                    return false;
-                }
-                Branch b = thumb.decode(text, (int) field);
-                return out.found(b, field, b != null && switch (relocType) {
-                    case R_ARM_THM_CALL -> b.kind() != SiteKind.COND_TAIL; // BL, BLX, or B.W
-                    case R_ARM_THM_JUMP24 -> b.kind() == SiteKind.TAIL;
-                    default -> b.kind() == SiteKind.COND_TAIL;
-                });
-            }
-            default:
-                return false;
+        boolean arm = a32.formOf(relocType) != null;
+        if (!arm && thumb.formOf(relocType) == null) {
+            return false;
         }
-    }
-
-    /** No mapping symbol, or the one of {@code state}: other code or data is not this kind of branch. */
-    private static boolean mappingAllows(char mapping, char state) {
-        return mapping == 0 || mapping == state || (mapping != 'a' && mapping != 't' && mapping != 'd');
+        // The relocation says the state; the mapping symbols must not say data or the other state.
+        char mapping = context.mappingAt(field);
+        if (mapping == 'd' || mapping == (arm ? 't' : 'a')) {
+            return false;
+        }
+        return (arm ? a32 : thumb).decode(text, field, relocType, out);
     }
 
     @Override

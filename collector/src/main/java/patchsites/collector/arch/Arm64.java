@@ -1,8 +1,9 @@
 package patchsites.collector.arch;
 
+import static patchsites.collector.arch.BranchRelocations.form;
+
 import java.nio.ByteBuffer;
 import patchsites.isa.Arm64Codec;
-import patchsites.isa.Branch;
 import patchsites.isa.SiteKind;
 import patchsites.model.Arm64Rules;
 import patchsites.model.ModelOptions;
@@ -27,19 +28,13 @@ public final class Arm64 implements Arch {
         return ABI;
     }
 
+    private static final BranchRelocations BRANCHES = new BranchRelocations(Arm64Codec.INSTANCE, 4, 0,
+            form(R_AARCH64_CALL26, 26, SiteKind.CALL), form(R_AARCH64_JUMP26, 26, SiteKind.TAIL),
+            form(R_AARCH64_CONDBR19, 19), form(R_AARCH64_TSTBR14, 14));
+
     @Override
     public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
-        if ((field & 3) != 0) {
-            return false;
-        }
-        Branch b = Arm64Codec.INSTANCE.decode(text, (int) field);
-        return out.found(b, field, b != null && switch (relocType) {
-            case R_AARCH64_CALL26 -> b.kind() == SiteKind.CALL;
-            case R_AARCH64_JUMP26 -> b.kind() == SiteKind.TAIL;
-            case R_AARCH64_CONDBR19 -> b.fieldBits() == 19;
-            case R_AARCH64_TSTBR14 -> b.fieldBits() == 14;
-            default -> false;
-        });
+        return BRANCHES.decode(text, field, relocType, out);
     }
 
     @Override

@@ -1,7 +1,8 @@
 package patchsites.collector.arch;
 
+import static patchsites.collector.arch.BranchRelocations.form;
+
 import java.nio.ByteBuffer;
-import patchsites.isa.Branch;
 import patchsites.isa.LoongArchCodec;
 import patchsites.model.LoongArch64Rules;
 import patchsites.model.ModelOptions;
@@ -27,19 +28,12 @@ public final class LoongArch64 implements Arch {
         return ABI;
     }
 
+    private static final BranchRelocations BRANCHES = new BranchRelocations(LoongArchCodec.INSTANCE, 4, 0,
+            form(R_LARCH_B26, 26), form(R_LARCH_B21, 21), form(R_LARCH_B16, 16), form(R_LARCH_CALL36, 36));
+
     @Override
     public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
-        if ((field & 3) != 0) {
-            return false;
-        }
-        Branch b = LoongArchCodec.INSTANCE.decode(text, (int) field);
-        return out.found(b, field, b != null && switch (relocType) {
-            case R_LARCH_B26 -> b.fieldBits() == 26;
-            case R_LARCH_B21 -> b.fieldBits() == 21;
-            case R_LARCH_B16 -> b.fieldBits() == 16;
-            case R_LARCH_CALL36 -> b.fieldBits() == 36;
-            default -> false;
-        });
+        return BRANCHES.decode(text, field, relocType, out);
     }
 
     @Override

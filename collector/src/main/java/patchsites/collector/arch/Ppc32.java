@@ -1,8 +1,9 @@
 package patchsites.collector.arch;
 
+import static patchsites.collector.arch.BranchRelocations.form;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import patchsites.isa.Branch;
 import patchsites.isa.PowerCodec;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
@@ -23,10 +24,12 @@ public final class Ppc32 implements Arch {
             ArchAbi.names(R_PPC_ADDR32, "ADDR32", R_PPC_REL24, "REL24", R_PPC_REL14, "REL14", R_PPC_PLTREL24, "PLTREL24",
                     R_PPC_LOCAL24PC, "LOCAL24PC", R_PPC_REL32, "REL32"));
 
-    private final PowerCodec codec;
+    private final BranchRelocations branches;
 
     public Ppc32(ByteOrder order) {
-        this.codec = new PowerCodec(order, false);
+        this.branches = new BranchRelocations(new PowerCodec(order, false), 4, 0, form(R_PPC_REL24, 24),
+                form(R_PPC_PLTREL24, 24), form(R_PPC_LOCAL24PC, 24), form(R_PPC_REL14, 14),
+                form(R_PPC_REL14_BRTAKEN, 14), form(R_PPC_REL14_BRNTAKEN, 14));
     }
 
     @Override
@@ -36,20 +39,11 @@ public final class Ppc32 implements Arch {
 
     @Override
     public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
-        int bits = switch (relocType) {
-            case R_PPC_REL24, R_PPC_PLTREL24, R_PPC_LOCAL24PC -> 24;
-            case R_PPC_REL14, R_PPC_REL14_BRTAKEN, R_PPC_REL14_BRNTAKEN -> 14;
-            default -> 0;
-        };
-        if (bits == 0 || (field & 3) != 0) {
-            return false;
-        }
-        Branch b = codec.decode(text, (int) field);
-        if (b == null || b.fieldBits() != bits) {
+        if (!branches.decode(text, field, relocType, out)) {
             return false;
         }
         out.addendIsNotOffset = relocType == R_PPC_PLTREL24;
-        return out.found(b, field, true);
+        return true;
     }
 
     @Override

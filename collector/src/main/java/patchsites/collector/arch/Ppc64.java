@@ -1,8 +1,9 @@
 package patchsites.collector.arch;
 
+import static patchsites.collector.arch.BranchRelocations.form;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import patchsites.isa.Branch;
 import patchsites.isa.PowerCodec;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
@@ -30,13 +31,15 @@ public final class Ppc64 implements Arch {
     }
 
     private final boolean littleEndian, elfV2;
-    private final PowerCodec codec;
+    private final BranchRelocations branches;
     private final ArchAbi abi;
 
     public Ppc64(ByteOrder order, boolean elfV2) {
         this.littleEndian = order == ByteOrder.LITTLE_ENDIAN;
         this.elfV2 = elfV2;
-        this.codec = new PowerCodec(order, true);
+        this.branches = new BranchRelocations(new PowerCodec(order, true), 4, 0, form(R_PPC64_REL24, 24),
+                form(R_PPC64_REL24_NOTOC, 24), form(R_PPC64_REL14, 14), form(R_PPC64_REL14_BRTAKEN, 14),
+                form(R_PPC64_REL14_BRNTAKEN, 14));
         ArchAbi named = littleEndian ? LITTLE : BIG;
         this.abi = elfV2 ? named : named.withFunctionDescriptors(".opd");
     }
@@ -48,21 +51,13 @@ public final class Ppc64 implements Arch {
 
     @Override
     public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
-        int bits = switch (relocType) {
-            case R_PPC64_REL24, R_PPC64_REL24_NOTOC -> 24;
-            case R_PPC64_REL14, R_PPC64_REL14_BRTAKEN, R_PPC64_REL14_BRNTAKEN -> 14;
-            default -> 0;
-        };
-        if (bits == 0 || (field & 3) != 0) {
+        if (!branches.decode(text, field, relocType, out)) {
             return false;
         }
-        Branch b = codec.decode(text, (int) field);
-        if (b == null || b.fieldBits() != bits) {
-            return false;
+        if (relocType == R_PPC64_REL24_NOTOC) {
+            out.length = 4; // pcrel code has no TOC to restore: a nop after it is just the next instruction
         }
-        // pcrel code (REL24_NOTOC) has no TOC to restore: the nop after it is just the next instruction.
-        int length = relocType == R_PPC64_REL24_NOTOC ? 4 : b.length();
-        return out.found(b.kind(), field, length, b.targetBias());
+        return true;
     }
 
     @Override

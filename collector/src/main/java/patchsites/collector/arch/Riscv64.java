@@ -1,7 +1,8 @@
 package patchsites.collector.arch;
 
+import static patchsites.collector.arch.BranchRelocations.form;
+
 import java.nio.ByteBuffer;
-import patchsites.isa.Branch;
 import patchsites.isa.RiscvCodec;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
@@ -30,20 +31,14 @@ public final class Riscv64 implements Arch {
         return ABI;
     }
 
+    /** The auipc+jalr pair fills hi20 + lo12: 32 bits. */
+    private static final BranchRelocations BRANCHES = new BranchRelocations(RiscvCodec.INSTANCE, 2, 0,
+            form(R_RISCV_CALL, 32), form(R_RISCV_CALL_PLT, 32), form(R_RISCV_JAL, 20), form(R_RISCV_BRANCH, 12),
+            form(R_RISCV_RVC_JUMP, 11), form(R_RISCV_RVC_BRANCH, 8));
+
     @Override
     public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
-        if ((field & 1) != 0) {
-            return false;
-        }
-        Branch b = RiscvCodec.INSTANCE.decode(text, (int) field);
-        return out.found(b, field, b != null && switch (relocType) {
-            case R_RISCV_CALL, R_RISCV_CALL_PLT -> b.length() == 8;
-            case R_RISCV_JAL -> b.fieldBits() == 20;
-            case R_RISCV_BRANCH -> b.fieldBits() == 12;
-            case R_RISCV_RVC_JUMP -> b.fieldBits() == 11;
-            case R_RISCV_RVC_BRANCH -> b.fieldBits() == 8;
-            default -> false;
-        });
+        return BRANCHES.decode(text, field, relocType, out);
     }
 
     @Override

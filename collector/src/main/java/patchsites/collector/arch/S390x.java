@@ -1,7 +1,8 @@
 package patchsites.collector.arch;
 
+import static patchsites.collector.arch.BranchRelocations.form;
+
 import java.nio.ByteBuffer;
-import patchsites.isa.Branch;
 import patchsites.isa.S390xCodec;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
@@ -26,30 +27,19 @@ public final class S390x implements Arch {
         return ABI;
     }
 
-    /** The displacement bits the relocation type fills (PC32DBL: 32), 0 for any other type. */
-    private static int displacementBits(int relocType) {
-        return switch (relocType) {
-            case R_390_PC32DBL, R_390_PLT32DBL -> 32;
-            case R_390_PC16DBL, R_390_PLT16DBL -> 16;
-            default -> 0;
-        };
-    }
+    private static final BranchRelocations BRANCHES = new BranchRelocations(S390xCodec.INSTANCE, 2,
+            S390xCodec.FIELD_OFFSET, form(R_390_PC32DBL, 32), form(R_390_PLT32DBL, 32), form(R_390_PC16DBL, 16),
+            form(R_390_PLT16DBL, 16));
 
     @Override
     public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
-        int bits = displacementBits(relocType);
-        long start = field - S390xCodec.FIELD_OFFSET;
-        if (bits == 0 || (start & 1) != 0 || start < 0) {
-            return false;
-        }
-        Branch b = S390xCodec.INSTANCE.decode(text, (int) start);
-        return out.found(b, start, b != null && b.fieldBits() == bits);
+        return BRANCHES.decode(text, field, relocType, out);
     }
 
     @Override
     public long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext context) {
         // larl & co. count halfwords from the instruction start, before the field.
-        return displacementBits(relocType) != 0 ? -S390xCodec.FIELD_OFFSET : 0;
+        return BRANCHES.formOf(relocType) != null ? -S390xCodec.FIELD_OFFSET : 0;
     }
 
     @Override
