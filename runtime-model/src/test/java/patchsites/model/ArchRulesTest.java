@@ -1,16 +1,15 @@
 package patchsites.model;
 
-import java.nio.ByteOrder;
-import patchsites.isa.SiteKind;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteOrder;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
+import patchsites.isa.SiteKind;
 
 /**
  * The verdicts of each architecture's rules (docs/architectures.md, "Runtime model"), and the

@@ -29,7 +29,6 @@ import net.fornwall.jelf.ElfSectionHeader;
 import net.fornwall.jelf.ElfStringTable;
 import net.fornwall.jelf.ElfSymbol;
 import net.fornwall.jelf.ElfSymbolTableSection;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import patchsites.collector.corpus.Corpus;
@@ -112,7 +111,8 @@ class JelfDifferentialTest {
         }
         Path s = dir.resolve("many.s"), o = dir.resolve("many.o");
         Files.writeString(s, asm);
-        Assumptions.assumeTrue(run(dir, "as", "--64", "-o", o.toString(), s.toString()).ok(), "no GNU as");
+        Exec as = run(dir, "as", "--64", "-o", o.toString(), s.toString());
+        assertTrue(as.ok(), () -> "GNU as failed (scripts/setup.sh installs binutils): " + as.out.strip());
 
         byte[] bytes = Files.readAllBytes(o);
         ByteBuffer eh = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -120,7 +120,7 @@ class JelfDifferentialTest {
         assertEquals(ElfFile.SHN_XINDEX, eh.getShort(62) & 0xffff, "e_shstrndx should be SHN_XINDEX");
 
         Exec readelf = run(dir, "readelf", "-h", "-s", "-W", o.toString());
-        Assumptions.assumeTrue(readelf.ok(), "no readelf");
+        assertTrue(readelf.ok(), () -> "readelf failed (scripts/setup.sh installs binutils): " + readelf.out.strip());
         Matcher m = Pattern.compile("Number of section headers:\\s+0 \\((\\d+)\\)").matcher(readelf.out);
         assertTrue(m.find(), "readelf -h did not report an extended section count");
         int readelfCount = Integer.parseInt(m.group(1));
@@ -214,7 +214,8 @@ class JelfDifferentialTest {
         Path c = dir.resolve("sample.c");
         Files.writeString(c, SAMPLE_C);
         Exec probe = run(dir, gcc(machine, "-O0", c, dir.resolve("probe.o")));
-        Assumptions.assumeTrue(probe.ok(), () -> "gcc " + machine + " -c is not available here: " + probe.out.strip());
+        assertTrue(probe.ok(), () -> "gcc " + machine + " -c failed (scripts/setup.sh installs the cross compilers): "
+                + probe.out.strip());
         Report report = new Report("gcc " + machine);
         int i = 0;
         List<Path> objects = new ArrayList<>();
