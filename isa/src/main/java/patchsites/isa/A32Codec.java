@@ -28,10 +28,6 @@ public final class A32Codec implements BranchCodec {
         return order == ByteOrder.BIG_ENDIAN ? BE32 : LE;
     }
 
-    public ByteOrder order() {
-        return order;
-    }
-
     @Override
     public Branch decode(ByteBuffer code, int at) {
         if (!Words.fits(code, at, 4)) {

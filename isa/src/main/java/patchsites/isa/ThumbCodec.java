@@ -84,10 +84,6 @@ public final class ThumbCodec implements BranchCodec {
         return (short) ((hw1 & 0xf) << 12 | ((hw1 >> 10) & 1) << 11 | ((hw2 >> 12) & 7) << 8 | (hw2 & 0xff));
     }
 
-    public ByteOrder order() {
-        return order;
-    }
-
     @Override
     public long destination(Branch b, long address) {
         // BLX: PC is Align(address + 4, 4), i.e. address + 4 - (address & 2).

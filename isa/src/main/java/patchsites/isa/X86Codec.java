@@ -25,11 +25,6 @@ public final class X86Codec implements BranchCodec {
         this.mode64 = mode64;
     }
 
-    /** Whether this is x86-64 (else i386), for {@link X86Length}. */
-    public boolean mode64() {
-        return mode64;
-    }
-
     public static boolean isBranchPrefix(byte b) {
         int p = b & 0xff;
         return p == CS_PREFIX || p == DS_PREFIX || p == BND_PREFIX;
@@ -69,16 +64,11 @@ public final class X86Codec implements BranchCodec {
     @Override
     public boolean encode(ByteBuffer code, int at, Branch b, long displacement) {
         long rel = displacement - b.pcOffset();
-        if (mode64 && rel != (int) rel) {
+        if (mode64 && rel != (int) rel) { // on i386 rel32 wraps around the whole address space
             return false;
         }
         Words.put32(code, at + b.fieldOffset(), ByteOrder.LITTLE_ENDIAN, (int) rel);
         return true;
-    }
-
-    /** Whether a displacement out of rel32's range exists: on i386 rel32 reaches the whole address space. */
-    public boolean limitedRange() {
-        return mode64;
     }
 
     /**

@@ -45,11 +45,16 @@ abstract class BranchRules implements PatchRules {
         return b == null ? null : b.kind();
     }
 
+    /** What the bytes of a site must be, for the reason when they are not: "a direct branch this architecture patches". */
+    String branchForms() {
+        return "a direct branch this architecture patches";
+    }
+
     @Override
     public Assessment assess(byte[] insn, SiteKind kind, Placement where, OptionalLong newTarget) {
         Branch b = decodeExactly(insn);
         if (b == null) {
-            return Assessment.invalid("bytes " + hex(insn) + " are not a direct branch this architecture patches");
+            return Assessment.invalid("bytes " + hex(insn) + " are not " + branchForms());
         }
         if (kind != null && b.kind().isTail() != kind.isTail()) {
             return Assessment.invalid("bytes " + hex(insn) + " are a " + b.kind().label() + " but the site is recorded as "
@@ -59,13 +64,15 @@ abstract class BranchRules implements PatchRules {
         if (newTarget.isPresent() && where.isExact()) {
             after = encodeAt(insn, where.address(), newTarget.getAsLong());
             if (after == null) {
-                return new Assessment(Verdict.OUT_OF_RANGE, rangeReason(b), 0, false);
+                return new Assessment(Verdict.OUT_OF_RANGE, rangeReason(b, newTarget.getAsLong() - where.address()), 0,
+                        false);
             }
         }
         return concurrency(insn, b, after, where);
     }
 
-    String rangeReason(Branch b) {
+    /** Why {@code displacement} (new target - address) is beyond branch {@code b}. */
+    String rangeReason(Branch b, long displacement) {
         return "target beyond " + b.reachText() + ": needs " + farTargetNeeds();
     }
 
@@ -89,7 +96,8 @@ abstract class BranchRules implements PatchRules {
         byte[] out = encodeAt(insn, address, newTarget);
         if (out == null) {
             Branch b = decode(insn);
-            throw new IllegalArgumentException(b == null ? "not a direct branch: " + hex(insn) : rangeReason(b));
+            throw new IllegalArgumentException(b == null ? "not a direct branch: " + hex(insn)
+                    : rangeReason(b, newTarget - address));
         }
         return out;
     }

@@ -1,10 +1,8 @@
 package patchsites.model;
 
-import java.util.OptionalLong;
 import java.util.function.LongPredicate;
 import patchsites.isa.Branch;
 import patchsites.isa.BranchCodec;
-import patchsites.isa.SiteKind;
 import patchsites.isa.X86Codec;
 
 /**
@@ -48,21 +46,13 @@ public class X86_64Rules extends BranchRules {
     }
 
     @Override
-    public Assessment assess(byte[] insn, SiteKind kind, Placement where, OptionalLong newTarget) {
-        Branch b = decodeExactly(insn);
-        if (b == null) {
-            return Assessment.invalid("bytes " + hex(insn) + " are not a call/jmp/jcc rel32");
-        }
-        if (kind != null && b.kind().isTail() != kind.isTail()) {
-            return Assessment.invalid("bytes " + hex(insn) + " are a " + b.kind().label() + " but the site is recorded as "
-                    + kind.label());
-        }
-        if (newTarget.isPresent() && where.isExact() && encodeAt(insn, where.address(), newTarget.getAsLong()) == null) {
-            long rel = newTarget.getAsLong() - (where.address() + insn.length);
-            return new Assessment(Verdict.OUT_OF_RANGE, "new target is " + rel
-                    + " bytes away, beyond rel32's ±2 GiB: needs a trampoline", 0, false);
-        }
-        return concurrency(insn, b, null, where);
+    String branchForms() {
+        return "a call/jmp/jcc rel32";
+    }
+
+    @Override
+    String rangeReason(Branch b, long displacement) {
+        return "new target is " + (displacement - b.length()) + " bytes away, beyond rel32's ±2 GiB: needs a trampoline";
     }
 
     @Override
