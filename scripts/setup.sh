@@ -22,7 +22,7 @@ have patch   || need+=(patch)
 have perl    || need+=(perl)
 # Cross toolchains (gcc + binutils + a static glibc per architecture): the cross-architecture
 # tests compile, link and run their programs with them (examples/static-calls/build.sh ARCH,
-# the trampoline templates of linker-scripts, collector's fixtures/Cross*Test).
+# the trampoline templates of linker-scripts, collector's Cross*Test).
 for pair in i686-linux-gnu:i386 aarch64-linux-gnu:arm64 arm-linux-gnueabihf:armhf \
             powerpc64le-linux-gnu:ppc64el powerpc64-linux-gnu:ppc64 powerpc-linux-gnu:powerpc \
             riscv64-linux-gnu:riscv64 s390x-linux-gnu:s390x; do
