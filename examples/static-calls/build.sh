@@ -74,13 +74,7 @@ done
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
 
-patchsites() {
-    if [[ -n ${PATCHSITES_CLASSPATH:-} ]]; then
-        "${PATCHSITES_JAVA:-java}" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$PATCHSITES_CLASSPATH" patchsites.collector.cli.Main "$@"
-    else
-        "$root/patchsites" "$@"
-    fi
-}
+. "$root/examples/patchsites-cli.sh"
 step() { printf '\n== %s\n' "$*"; }
 show() {  # prints a command as one could type it
     local a line='$'
