@@ -14,7 +14,7 @@
  *   bytewise      (negative control) the four rel32 bytes one at a time, no protocol
  *
  * usage: harness --plan=FILE [--protocol=P] [--select=S] [--sites=N] [--batch=B]
- *                [--seconds=S] [--max-patches=N] [--workers=T] [--plant=K] [--serve]
+ *                [--seconds=S] [--max-patches=N] [--workers=T] [--plant=K] [--paced] [--serve]
  * See docs/harness.md. Exit status: 0 no fault and no wrong answer, 1 some, 2 bad input.
  */
 #define _GNU_SOURCE
@@ -94,7 +94,7 @@ struct worker {
 	pthread_t thread;
 	int cpu;
 	sigjmp_buf recover;
-	_Alignas(64) unsigned long calls;
+	_Alignas(64) unsigned long calls, passes;
 	unsigned long emulated, late; /* SIGTRAPs handled as the protocol expects */
 };
 
@@ -171,6 +171,7 @@ static void *worker_main(void *arg)
 				record(i, bad, r, 0);
 			__atomic_store_n(&self->calls, self->calls + 1, __ATOMIC_RELAXED);
 		}
+		__atomic_store_n(&self->passes, self->passes + 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -763,9 +764,25 @@ static void snapshot(struct run *r)
 		r->patches += patched_by[k];
 }
 
+static int paced;
+
+/* --paced: after each round over the chosen sites, wait until every worker has called every
+ * site once more, so that each round overlaps whole passes of every worker. */
+static void pace(unsigned long *mark)
+{
+	for (int w = 0; w < n_workers; w++) {
+		while (__atomic_load_n(&W[w].passes, __ATOMIC_RELAXED) < mark[w] + 1)
+			usleep(100);
+		mark[w] = __atomic_load_n(&W[w].passes, __ATOMIC_RELAXED);
+	}
+}
+
 /* Patches the chosen sites round after round for `seconds` or `max` patches. */
 static struct run window(enum protocol p, int batch, double seconds, unsigned long max)
 {
+	unsigned long mark[n_workers];
+	for (int w = 0; w < n_workers; w++)
+		mark[w] = __atomic_load_n(&W[w].passes, __ATOMIC_RELAXED);
 	struct run a, b;
 	static double slices[100000];
 	int n_slices = 0;
@@ -777,6 +794,8 @@ static struct run window(enum protocol p, int batch, double seconds, unsigned lo
 		nanosleep(&ts, NULL);
 	} else {
 		for (long k = 0;; k = (k + 1) % n_patch) {
+			if (paced && k == 0 && done > 0)
+				flush(), pace(mark);
 			patch(&S[patch_set[k]], p, batch);
 			if ((++done & 63) == 0 || done == max) {
 				double t = now();
@@ -898,6 +917,10 @@ static void start_workers(int n)
 			exit(2);
 		}
 	}
+	/* warm-up: patching starts once every worker has called every site once */
+	for (int w = 0; w < n; w++)
+		while (__atomic_load_n(&W[w].calls, __ATOMIC_RELAXED) < (unsigned long)call_n)
+			usleep(1000);
 }
 
 static void set_call_order(const long *order, long n)
@@ -949,6 +972,7 @@ int main(int argc, char **argv)
 		else if (!strncmp(a, "--workers=", 10)) workers = atoi(v);
 		else if (!strncmp(a, "--plant=", 8)) plant = atol(v);
 		else if (!strcmp(a, "--serve")) server = 1;
+		else if (!strcmp(a, "--paced")) paced = 1;
 		else {
 			fprintf(stderr, "harness: unknown argument '%s'\n", a);
 			return 2;
@@ -956,7 +980,7 @@ int main(int argc, char **argv)
 	}
 	if (!plan || batch < 1 || batch > TP_VEC_MAX || workers < 1) {
 		fprintf(stderr, "usage: harness --plan=FILE [--protocol=P] [--select=S] [--sites=N] [--batch=1..256] "
-				"[--seconds=S] [--max-patches=N] [--workers=T] [--plant=K] [--serve]\n");
+				"[--seconds=S] [--max-patches=N] [--workers=T] [--plant=K] [--paced] [--serve]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
