@@ -80,57 +80,9 @@ if [[ ! -f $tree/.patchsites-prepared ]]; then
 fi
 
 # --- the gas wrapper for pad4 -------------------------------------------------------------------
+# bench/pad4/as (also used by bench/harness.sh), copied so that the run does not depend on edits
 mkdir -p "$out/bin"
-cat >"$out/bin/as" <<'WRAP'
-#!/usr/bin/env bash
-# gas wrapper, found by gcc through -B: before every call/jmp/jcc to __SCT__*, NOPs that put the
-# branch's rel32 field on a 4-byte boundary, counted from the enclosing function's label, which
-# is aligned to 4 (.p2align 2 before the labels of functions with a site; a no-op where gcc
-# already aligns more, i.e. everywhere but cold code). The NOP count is a gas expression,
-# resolved after branch relaxation.
-set -euo pipefail
-args=() in=
-for a in "$@"; do
-    [[ $a == *.s && -f $a ]] && in=$a
-    args+=("$a")
-done
-tmp=$(mktemp --suffix=.s)
-src=$tmp.in
-trap 'rm -f "$tmp" "$src"' EXIT
-cat "${in:-/dev/stdin}" >"$src"
-# Pass 1 finds the functions that contain a site; pass 2 aligns their labels to 4 and pads.
-awk '
-    FNR == 1 { anchor = "" }
-    /^[ \t]*\.type[ \t]+[^,]+,[ \t]*@function/ { n = $2; sub(/,.*/, "", n); fn[n] = 1 }
-    match($0, /^[A-Za-z_.$][A-Za-z0-9_.$]*:/) {
-        l = substr($0, 1, RLENGTH - 1)
-        if (l in fn) {
-            anchor = l
-            if (NR != FNR && (l in need)) print "\t.p2align 2"
-        }
-    }
-    anchor != "" && /^[ \t]*j?[a-z]+q?[ \t]+__SCT__[A-Za-z0-9_.$]+[ \t]*$/ {
-        op = $1
-        if (op == "call" || op == "callq" || op == "jmp" || op == "jmpq") pad = 3
-        else if (op ~ /^j/) pad = 2
-        else pad = -1
-        if (pad >= 0) {
-            if (NR == FNR) need[anchor] = 1
-            else print "\t.nops (" pad " - (. - " anchor ")) & 3"
-        }
-    }
-    NR != FNR { print }
-' "$src" "$src" >"$tmp"
-if [[ -n $in ]]; then
-    for i in "${!args[@]}"; do [[ ${args[$i]} == "$in" ]] && args[$i]=$tmp; done
-else
-    args+=("$tmp")
-fi
-rc=0
-/usr/bin/as "${args[@]}" || rc=$?
-exit "$rc"
-WRAP
-chmod +x "$out/bin/as"
+install -m 755 "$root/bench/pad4/as" "$out/bin/as"
 
 flags() {
     case $1 in
