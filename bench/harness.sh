@@ -6,7 +6,7 @@
 #      8-byte boundary or a 64-byte line, and byte-by-byte stores, with the same workers;
 #   3. padding: 10,000 sites in C functions placed by gcc, built as is and with bench/pad4/as (the
 #      stand-in of bench/align-experiment.sh): the aligned policy's share and the model protocol run;
-#   4. JMH: HarnessBench (sites re-targeted/s per protocol at 10^3..10^5 sites, batched or not,
+#   4. JMH: PatchBench (the model) at the same sizes, then HarnessBench (sites re-targeted/s per protocol at 10^3..10^5 sites, batched or not,
 #      worker calls/s with and without the patcher), 1 fork, 2 warm-up and 5 measured iterations.
 # Results: bench/results/harness-*.log, harness-jmh.json. Every harness line names the CPU, the
 # CPU count and the load average; `uptime` is logged before and after each step.
@@ -67,9 +67,13 @@ built "$work/c-pad4" 10000 c "-B$root/bench/pad4/"
         run "$work/c-$v" --protocol=model --batch=1 --seconds="$seconds"
     done
 } 2>&1 | tee "$results/harness-padding.log"
-[[ ${HARNESS_SKIP_JMH:-0} == 1 ]] && exit 0
+if [[ ${HARNESS_SKIP_JMH:-0} == 1 ]]; then python3 "$root/bench/report.py" harness "$root"; exit 0; fi
 echo "uptime:$(uptime)" | tee "$results/harness-jmh.log"
+# the model on this machine, at the harness's sizes, for the side-by-side table
+java -jar "$root/bench/target/benchmarks.jar" PatchBench -p sites=1000,10000,100000 -f 1 -wi 2 -i 5 -w 2s -r 2s \
+    -rf json -rff "$results/patchbench-here.json" > "$results/patchbench-here.log"
 java -jar "$root/bench/target/benchmarks.jar" HarnessBench -f 1 -wi 2 -i 5 -w 2s -r 2s \
     -jvmArgsAppend "-Dpatchsites.harness.dir=$big" -rf json -rff "$results/harness-jmh.json" "$@" \
     | tee -a "$results/harness-jmh.log"
 echo "uptime:$(uptime)" | tee -a "$results/harness-jmh.log"
+python3 "$root/bench/report.py" harness "$root"
