@@ -126,6 +126,12 @@ final class AuditCommand implements Callable<Integer> {
             } catch (IOException | RuntimeException e) {
                 diag.error(file, Diagnostics.failure(e));
                 badInput = true;
+            } catch (InternalError e) {
+                if (!Diagnostics.isMappingFault(e)) {
+                    throw e;
+                }
+                diag.error(file, Diagnostics.failure(e));
+                badInput = true;
             }
             out.flush();
             progress.step();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import patchsites.collector.emit.AtomicFile;
 
 /**
  * One-line diagnostics in the GNU manner: {@code patchsites: FILE: error: message},
@@ -73,23 +74,50 @@ final class Diagnostics {
     }
 
     /**
-     * The one-line message for what stopped work on a file: an ELF check's own message, an I/O
-     * error, or (any other runtime exception) a check the ELF layer missed.
+     * Reports what stopped work on one input: a failed write names the output path the user gave
+     * ({@link AtomicFile.WriteFailure}), anything else the input ({@code inputWhere}).
      */
-    static String failure(Exception e) {
+    void fail(String inputWhere, Throwable e) {
+        if (e instanceof AtomicFile.WriteFailure w) {
+            error(w.path().toString(), w.getMessage());
+        } else {
+            error(inputWhere, failure(e));
+        }
+    }
+
+    /**
+     * The one-line message for what stopped work on an input file: an ELF check's own message, an
+     * I/O error reading it, a fault in its mapping (the file shrank under a running scan or
+     * emit), or (any other runtime exception) a check the ELF layer missed.
+     */
+    static String failure(Throwable e) {
         if (e instanceof patchsites.collector.elf.ElfFormatException) {
             return e.getMessage();
         }
+        if (e instanceof AtomicFile.WriteFailure w) {
+            return w.getMessage();
+        }
         if (e instanceof IOException io) {
-            return describe(io);
+            return "cannot read: " + describe(io);
         }
         if (e instanceof java.io.UncheckedIOException u) {
-            return describe(u.getCause());
+            return "cannot read: " + describe(u.getCause());
+        }
+        if (isMappingFault(e)) {
+            return "the file changed while it was being read (truncated under its mapping)";
         }
         if (e instanceof RuntimeException r) {
             return internal(r);
         }
         return e.toString();
+    }
+
+    /**
+     * The JVM's InternalError for a SIGBUS in a mapped buffer: a page of the mapping is past the
+     * file's end now. Thrown at the next access (or, from compiled code, shortly after it).
+     */
+    static boolean isMappingFault(Throwable e) {
+        return e instanceof InternalError && e.getMessage() != null && e.getMessage().contains("unsafe memory access");
     }
 
     static String describe(IOException e) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -225,8 +224,7 @@ final class EmitCommand implements Callable<Integer> {
         String where = file.toString();
         // Locked before the input is read: a concurrent emit on the same file waits for this one to
         // finish instead of writing its own version of the original over this one's output.
-        try (AtomicFile.Lock lock = AtomicFile.lock(target);
-                Source src = lock.held() && sameFile(target, file) ? Source.map(lock.channel()) : Source.map(file)) {
+        try (AtomicFile.Lock lock = AtomicFile.lock(target); Source src = Source.map(file)) {
             ByteBuffer head = src.slice(0, Math.min(8, src.size()));
             if (Archive.isArchive(head)) {
                 throw new ElfFormatException("is an archive; emit writes one object (run it on the ld -r output)");
@@ -250,19 +248,17 @@ final class EmitCommand implements Callable<Integer> {
                         summary.sectionSymbolsAdded() > 0 ? ", " + summary.sectionSymbolsAdded() + " section symbols added" : "");
             }
         } catch (IOException | RuntimeException e) {
-            diag.error(where, Diagnostics.failure(e));
+            diag.fail(where, e); // a failed write names the output, anything else the input
+            return 2;
+        } catch (InternalError e) {
+            if (!Diagnostics.isMappingFault(e)) {
+                throw e;
+            }
+            diag.fail(where, e);
             return 2;
         }
         out.flush();
         return 0;
-    }
-
-    private static boolean sameFile(Path a, Path b) {
-        try {
-            return Files.isSameFile(a, b);
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private TableEmitter.KeyRule keyRule() {

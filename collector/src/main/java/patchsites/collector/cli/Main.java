@@ -39,7 +39,9 @@ public final class Main implements Runnable {
     /** The exit statuses, in picocli's "code:description" form (usage help, man pages, docs/cli.md). */
     static final String EXIT_OK = "0:ok",
             EXIT_FINDINGS = "1:findings: audit found problems in a table, plan has sites it cannot re-target",
-            EXIT_BAD = "2:bad input or usage: an unreadable or malformed file, a bad option; nothing written";
+            EXIT_BAD = "2:bad input or usage: an unreadable or malformed file, an output that cannot be written,"
+                    + " a bad option. Each file is all or nothing: one that failed is left as it was, the others"
+                    + " given with it are still written";
 
     @CommandLine.Spec
     CommandSpec spec;
@@ -53,18 +55,70 @@ public final class Main implements Runnable {
     boolean verbose;
 
     public static void main(String[] args) {
-        System.exit(run(new PrintWriter(System.out, false), new PrintWriter(System.err, true), args));
+        System.exit(run(new Stdout(), new PrintWriter(System.err, true), args));
     }
 
-    /** Runs the CLI with the given streams; returns the exit status. Used by tests in-process. */
+    /**
+     * Runs the CLI with the given streams; returns the exit status. Used by tests in-process. A
+     * failure to write {@code out} (a full disk, a closed pipe) is an error like any other: one
+     * line, exit 2 — JSON that feeds another program must not end silently short.
+     */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = commandLine();
         cl.setOut(out);
         cl.setErr(err);
         int rc = cl.execute(args);
-        out.flush();
+        if (out.checkError()) { // flushes first
+            String why = out instanceof Stdout s && s.failure != null ? Diagnostics.describe(s.failure) : "write error";
+            err.println(Diagnostics.oneLine("patchsites: standard output: error: cannot write: " + why));
+            rc = 2;
+        }
         err.flush();
         return rc;
+    }
+
+    /**
+     * Standard output that remembers why a write failed: PrintWriter (and System.out) keep only a
+     * flag, and "No space left on device" says more than "write error".
+     */
+    private static final class Stdout extends PrintWriter {
+        private final Recording stream;
+        IOException failure;
+
+        Stdout() {
+            this(new Recording(new java.io.FileOutputStream(java.io.FileDescriptor.out)));
+        }
+
+        private Stdout(Recording stream) {
+            super(new java.io.OutputStreamWriter(new java.io.BufferedOutputStream(stream, 1 << 16),
+                    java.nio.charset.Charset.defaultCharset()), false);
+            this.stream = stream;
+        }
+
+        @Override
+        public boolean checkError() {
+            boolean bad = super.checkError();
+            failure = stream.failure;
+            return bad;
+        }
+    }
+
+    private static final class Recording extends java.io.FilterOutputStream {
+        IOException failure;
+
+        Recording(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
     }
 
     /** The configured command line: usage layout, exit codes and GNU-style error handling. */

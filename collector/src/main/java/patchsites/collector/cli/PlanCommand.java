@@ -88,7 +88,13 @@ final class PlanCommand implements Callable<Integer> {
             diag.error(e.getMessage());
             return 2;
         } catch (IOException | ElfFormatException | UncheckedIOException e) {
-            diag.error(where, Diagnostics.failure(e));
+            diag.fail(where, e); // a failed write names the --apply path, anything else FILE
+            return 2;
+        } catch (InternalError e) {
+            if (!Diagnostics.isMappingFault(e)) {
+                throw e;
+            }
+            diag.fail(where, e);
             return 2;
         }
         out.flush();

@@ -107,8 +107,11 @@ final class StubsCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             diag.error(e.getMessage());
             return 2;
+        } catch (AtomicFile.WriteFailure e) {
+            diag.fail("stubs", e);
+            return 2;
         } catch (IOException e) {
-            diag.error(current != null ? current.toString() : "stubs", Diagnostics.describe(e));
+            diag.error(current != null ? current.toString() : "stubs", Diagnostics.failure(e));
             return 2;
         }
         spec.commandLine().getOut().flush();

@@ -24,7 +24,7 @@ final class TargetOptions {
             try {
                 globs.addAll(TargetMatcher.readFile(targetsFile));
             } catch (IOException e) {
-                diag.error(targetsFile.toString(), Diagnostics.describe(e));
+                diag.error(targetsFile.toString(), Diagnostics.failure(e));
                 return null;
             }
         }

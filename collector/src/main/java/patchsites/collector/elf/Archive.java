@@ -155,6 +155,8 @@ public final class Archive {
             s = Source.map(p);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new ElfFormatException("thin archive member " + name + " is missing (" + p + ")");
+        } catch (ElfFormatException e) { // a directory, a FIFO (never opened: it would wait for a writer)
+            throw new ElfFormatException("thin archive member " + name + " " + e.getMessage() + " (" + p + ")");
         }
         if (s.size() != recordedSize) {
             throw new ElfFormatException("thin archive member " + name + " is " + s.size()
@@ -181,6 +183,8 @@ public final class Archive {
             s = Source.map(p);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new ElfFormatException("thin archive member " + archiveName + " is missing (" + p + ")");
+        } catch (ElfFormatException e) { // a directory, a FIFO (never opened: it would wait for a writer)
+            throw new ElfFormatException("thin archive member " + archiveName + " " + e.getMessage() + " (" + p + ")");
         }
         try (s) {
             if (s.size() > Integer.MAX_VALUE) {

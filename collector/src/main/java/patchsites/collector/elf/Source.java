@@ -42,7 +42,9 @@ public abstract class Source implements Closeable {
         while (done < length) {
             long n = in.transferTo(offset + done, length - done, out);
             if (n <= 0) {
-                throw new IOException("short copy from the input at " + hex(offset + done));
+                // The input ended early: it was truncated while being read.
+                throw new ElfFormatException("the file shrank while it was being read (it ends before "
+                        + hex(offset + done) + ")");
             }
             done += n;
         }
@@ -52,8 +54,12 @@ public abstract class Source implements Closeable {
         return new Buffered(bytes);
     }
 
-    /** Maps a file read-only. The mapping stays valid after the file is closed. */
+    /**
+     * Maps a file read-only. The mapping stays valid after the file is closed. Only a regular file
+     * is opened: opening a FIFO would wait for a writer (readelf: "is not an ordinary file").
+     */
     public static Source map(Path path) throws IOException {
+        checkOrdinary(path);
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
         long size = ch.size();
         if (size <= Integer.MAX_VALUE) {
@@ -77,6 +83,32 @@ public abstract class Source implements Closeable {
             return new Mapped(ch.map(FileChannel.MapMode.READ_ONLY, 0, size), ch, false);
         }
         return new Windowed(ch, size, false);
+    }
+
+    /** Refuses what is not a regular file (after symbolic links) before anything opens it. */
+    public static void checkOrdinary(Path path) throws IOException {
+        java.nio.file.attribute.BasicFileAttributes a =
+                java.nio.file.Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+        if (a.isRegularFile()) {
+            return;
+        }
+        if (a.isDirectory()) {
+            throw new ElfFormatException("is a directory");
+        }
+        String kind;
+        try {
+            int type = (Integer) java.nio.file.Files.getAttribute(path, "unix:mode") & 0170000;
+            kind = switch (type) {
+                case 0010000 -> "a FIFO";
+                case 0140000 -> "a socket";
+                case 0020000 -> "a character device";
+                case 0060000 -> "a block device";
+                default -> null;
+            };
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            kind = null;
+        }
+        throw new ElfFormatException(kind == null ? "is not an ordinary file" : "is " + kind + ", not an ordinary file");
     }
 
     static void checkRange(long offset, long length, long size) {

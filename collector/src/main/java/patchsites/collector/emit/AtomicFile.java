@@ -1,113 +1,201 @@
 package patchsites.collector.emit;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * Writes a file so that readers only ever see the old or the complete new contents: the bytes
- * go to a temporary file in the same directory, are forced to disk, and the temporary file is
- * renamed over the target (then the directory is forced, so the rename survives a power cut too).
- * On any failure the target is untouched and the temporary removed; a process killed half-way
- * leaves only its temporary, {@code .NAME.RANDOM.patchsites-tmp}, which a later write of the
- * same target removes once it is older than {@link #STALE_AFTER_MILLIS} and no process holds its
- * lock (every writer locks its temporary while it writes it).
+ * The one way patchsites writes a file the user named (emit {@code -o}/{@code --in-place}, plan
+ * {@code --apply}, stubs {@code --lds}/{@code --asm}). What happens depends on what the path
+ * names (docs/robustness.md, "Output rules"):
  *
- * <p>Read-modify-write of one file ({@code emit --in-place}) is serialised by {@link #lock}: an
- * exclusive lock on the target's inode, re-checked after it is granted, because a rename over the
- * target replaces the inode that the waiting process locked.
+ * <ul>
+ * <li>a symbolic link is followed to its final target, and that file is written by these rules;
+ * the link stays a link;
+ * <li>a regular file with one link, or no file: the bytes go to a temporary file in the same
+ * directory, are forced to disk, and the temporary file is renamed over the target (then the
+ * directory is forced). Readers, and a process killed at any moment, see the old or the complete
+ * new contents. The new file keeps the mode, owner and group of the file it replaces (set-user-
+ * and set-group-ID bits only when the owner could be kept, as objcopy does); a new file gets the
+ * permission bits of {@code permissionsFrom} without those two;
+ * <li>a regular file with more than one hard link: the complete new contents are first written to
+ * the temporary file and forced, then copied into the existing file (as objcopy does), so every
+ * name of it sees the new contents. This one case is not atomic for readers;
+ * <li>a character or block device, FIFO or socket: written with ordinary writes, never renamed
+ * over or truncated;
+ * <li>a directory: refused.
+ * </ul>
+ *
+ * <p>Every failure is a {@link WriteFailure} that names the path the user gave. Writes of one
+ * target are serialised by {@link #lock} (a lock file next to it, which any process that may
+ * write the directory can lock). Temporary files are removed on failure, on SIGTERM/SIGINT (a
+ * shutdown hook), and, when a process was killed outright, by a later write of the same target
+ * once they are older than {@link #STALE_AFTER_MILLIS} and no process holds their lock.
  */
 public final class AtomicFile {
     public interface Writer {
+        /** Writes the whole new contents to {@code out}, an empty regular file positioned at 0. */
         void write(FileChannel out) throws IOException;
     }
 
     /** Temporary files are named {@code .TARGET.RANDOM} plus this. */
     public static final String TEMP_SUFFIX = ".patchsites-tmp";
+    /** The lock file of a target is {@code .TARGET} plus this; it exists only while a write holds it. */
+    public static final String LOCK_SUFFIX = ".patchsites-lock";
     /** A temporary file this old whose lock is free is left from a killed run and is removed. */
     public static final long STALE_AFTER_MILLIS = 60_000;
+    /** Symbolic links followed at most (the kernel's own limit for a path). */
+    private static final int MAX_LINKS = 40;
 
     private AtomicFile() {}
 
-    /** The exclusive lock on a target file, held from before it is read until after it is replaced. */
+    /** Writing a file failed; the message says why, {@link #path} is the path the user named. */
+    public static final class WriteFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final transient Path path;
+
+        WriteFailure(Path path, String message, Throwable cause) {
+            super(message, cause);
+            this.path = path;
+        }
+
+        /** The output path as the user gave it. */
+        public Path path() {
+            return path;
+        }
+    }
+
+    /** The lock on a target, held from before its input is read until after it is replaced. */
     public static final class Lock implements AutoCloseable {
+        private final Path lockFile;
         private final FileChannel channel;
-        private final FileLock lock;
 
-        private Lock(FileChannel channel, FileLock lock) {
+        private Lock(Path lockFile, FileChannel channel) {
+            this.lockFile = lockFile;
             this.channel = channel;
-            this.lock = lock;
         }
 
-        /** Whether a lock is held: false when the target does not exist yet or cannot be opened for writing. */
+        /** Whether a lock is held: false for a device, FIFO or socket, which are not replaced. */
         public boolean held() {
-            return lock != null;
-        }
-
-        /**
-         * The locked file, open for reading. Read a locked file through this channel only: closing
-         * any other channel of the same file would release the lock (POSIX record locks are per
-         * process and file, not per descriptor).
-         */
-        public FileChannel channel() {
-            return channel;
+            return channel != null;
         }
 
         @Override
         public void close() throws IOException {
             if (channel != null) {
+                // Removed while still locked: a waiter that then gets the lock sees the path no
+                // longer names what it locked, and starts over (see lock()).
+                HELD.remove(lockFile);
+                Files.deleteIfExists(lockFile);
                 channel.close(); // releases the lock
             }
         }
     }
 
+    /** Lock files this JVM holds, and the thread holding each: write() inside lock() locks nothing again. */
+    private static final Map<Path, Thread> HELD = new ConcurrentHashMap<>();
+
     /**
-     * Waits until no other patchsites process (or thread) is rewriting {@code target}, then returns
-     * the lock. Locking the target itself needs no extra file next to it; since a finished writer
-     * renames a new inode over the path, a waiter that is granted the lock on the old inode sees
-     * that the path now names another file and locks that one instead. A target that does not
-     * exist, or that this process may not open for writing, is not locked (the rename-over still
-     * makes every single write atomic).
+     * Waits until no other patchsites process or thread is writing {@code target}, then returns
+     * the lock. The lock is an exclusive POSIX lock on {@code .NAME.patchsites-lock} in the
+     * directory of the (link-resolved) target, created readable and writable by all, so a process
+     * that cannot open the target itself for writing (a 0444 file) still locks it, and a root and
+     * a user process exclude each other. The holder removes the file before releasing it; a waiter
+     * then granted the lock on the removed file sees that the path names another file (or none)
+     * and starts over. Devices, FIFOs and sockets are not locked.
      */
-    public static Lock lock(Path target) throws IOException {
-        Path abs = target.toAbsolutePath();
-        while (true) {
-            // Which inode the channel opens: the path's before and after the open agree (else retry).
-            Object before = fileKey(abs);
-            FileChannel ch;
-            try {
-                ch = FileChannel.open(abs, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            } catch (IOException e) {
-                // Missing, not writable, a directory...: no lock; reading or writing it says what is wrong.
-                return new Lock(null, null);
+    public static Lock lock(Path target) throws WriteFailure {
+        Resolved r = resolve(target);
+        if (r.kind != Kind.REGULAR && r.kind != Kind.MISSING) {
+            return new Lock(null, null);
+        }
+        Path lockFile = lockFileOf(r.path);
+        installHook();
+        if (HELD.get(lockFile) == Thread.currentThread()) {
+            throw new IllegalStateException("lock of " + target + " taken twice by one thread");
+        }
+        try {
+            while (true) {
+                // Which file the channel opens: the path names the same one before and after the open.
+                Object before = fileKeyNoFollow(lockFile);
+                if (before == null) {
+                    createLockFile(lockFile);
+                    continue; // opened, like any other, on the next round
+                }
+                FileChannel ch;
+                try {
+                    ch = openLockFile(lockFile);
+                } catch (NoSuchFileException gone) {
+                    continue; // its holder just removed it
+                }
+                boolean keep = false;
+                try {
+                    if (!before.equals(fileKeyNoFollow(lockFile))) {
+                        continue;
+                    }
+                    acquire(ch);
+                    // Granted: is the locked file still the one the path names (not removed by its last holder)?
+                    if (before.equals(fileKeyNoFollow(lockFile))) {
+                        keep = true;
+                        HELD.put(lockFile, Thread.currentThread());
+                        return new Lock(lockFile, ch);
+                    }
+                } finally {
+                    if (!keep) {
+                        ch.close();
+                    }
+                }
             }
-            boolean keep = false;
+        } catch (IOException e) {
+            throw failure(target, r.path.getParent(), e);
+        }
+    }
+
+    /** Creates the lock file, readable and writable by all: any user who may write here must be able to wait for it. */
+    private static void createLockFile(Path lockFile) throws IOException {
+        try {
+            Files.createFile(lockFile);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return; // another writer's
+        }
+        try {
+            Files.setPosixFilePermissions(lockFile, PosixFilePermissions.fromString("rw-rw-rw-"));
+        } catch (NoSuchFileException | UnsupportedOperationException e) {
+            // removed by a holder already, or not POSIX
+        }
+    }
+
+    /** Opens an existing lock file; one just created by another user may be unwritable for an instant (its umask). */
+    private static FileChannel openLockFile(Path lockFile) throws IOException {
+        for (int attempt = 0; ; attempt++) {
             try {
-                if (before == null || !before.equals(fileKey(abs))) {
-                    continue; // created or replaced while we opened it: try again
+                return FileChannel.open(lockFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            } catch (AccessDeniedException denied) {
+                if (attempt >= 100) {
+                    throw new AccessDeniedException(lockFile.toString(), null,
+                            "cannot open the lock file " + lockFile.getFileName() + " (another user's?)");
                 }
-                FileLock lock = acquire(ch);
-                // Granted: is the locked inode still the one the path names?
-                if (before.equals(fileKey(abs))) {
-                    keep = true;
-                    return new Lock(ch, lock);
-                }
-            } finally {
-                if (!keep) {
-                    ch.close();
-                }
+                sleep(10);
             }
         }
     }
@@ -122,19 +210,33 @@ public final class AtomicFile {
         }
     }
 
+    private static Object fileKeyNoFollow(Path p) throws IOException {
+        try {
+            Object key = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            return key != null ? key : p;
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
     /** An exclusive lock; waits for other processes, and polls while another thread of this JVM holds it. */
-    private static FileLock acquire(FileChannel ch) throws IOException {
+    private static void acquire(FileChannel ch) throws IOException {
         while (true) {
             try {
-                return ch.lock();
+                ch.lock();
+                return;
             } catch (OverlappingFileLockException e) {
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while waiting for the lock on a file");
-                }
+                sleep(10);
             }
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for the lock on a file");
         }
     }
 
@@ -143,56 +245,316 @@ public final class AtomicFile {
     }
 
     /**
-     * As {@link #write(Path, Writer)}; the new file gets the permissions of {@code permissionsFrom}
-     * (the input, for a patched copy of a program), or rw-r--r-- when that does not exist.
+     * Writes {@code target} by the rules of this class. {@code permissionsFrom} gives the
+     * permission bits of a file that does not exist yet (the input, for a patched copy of a
+     * program). Takes the target's {@link #lock} unless this thread holds it already. Every
+     * failure is a {@link WriteFailure} naming {@code target}; an {@code IOException} the writer
+     * throws about its input passes through unchanged.
      */
     public static void write(Path target, Path permissionsFrom, Writer writer) throws IOException {
-        Path abs = target.toAbsolutePath();
-        Path dir = abs.getParent();
-        String prefix = "." + abs.getFileName() + ".";
-        removeStale(dir, prefix);
-        Path tmp = Files.createTempFile(dir, prefix, TEMP_SUFFIX);
-        boolean done = false;
+        Resolved r = resolve(target);
+        switch (r.kind) {
+            case DIRECTORY -> throw new WriteFailure(target, "cannot write: is a directory", null);
+            case SOCKET -> throw new WriteFailure(target, "cannot write: is a socket", null);
+            case SPECIAL -> writeThrough(target, r.path, writer);
+            default -> {
+                Lock own = HELD.get(lockFileOf(r.path)) == Thread.currentThread() ? null : lock(target);
+                try {
+                    replace(target, r, permissionsFrom, writer);
+                } finally {
+                    if (own != null) {
+                        own.close();
+                    }
+                }
+            }
+        }
+    }
+
+    private enum Kind { MISSING, REGULAR, DIRECTORY, SOCKET, SPECIAL }
+
+    /** What a path names after its symbolic links are followed: the final path, and its kind. */
+    private record Resolved(Path path, Kind kind, BasicFileAttributes attrs) {}
+
+    /**
+     * Follows symbolic links one at a time (a dangling link resolves to the path it names, which
+     * the write then creates, as {@code cp} and objcopy do).
+     */
+    private static Resolved resolve(Path target) throws WriteFailure {
+        Path p = target.toAbsolutePath();
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (int i = 0; i <= MAX_LINKS; i++) {
+                BasicFileAttributes a;
+                try {
+                    a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                } catch (NoSuchFileException e) {
+                    Path dir = p.getParent();
+                    if (dir == null || !Files.isDirectory(dir)) {
+                        throw new WriteFailure(target, "cannot write: no directory " + dir, e);
+                    }
+                    return new Resolved(p, Kind.MISSING, null);
+                }
+                if (a.isSymbolicLink()) {
+                    p = p.resolveSibling(Files.readSymbolicLink(p));
+                    continue;
+                }
+                Kind k = a.isRegularFile() ? Kind.REGULAR : a.isDirectory() ? Kind.DIRECTORY
+                        : isSocket(p) ? Kind.SOCKET : Kind.SPECIAL;
+                return new Resolved(p, k, a);
+            }
+            throw new WriteFailure(target, "cannot write: more than " + MAX_LINKS + " levels of symbolic links", null);
+        } catch (WriteFailure e) {
+            throw e;
+        } catch (IOException e) {
+            throw failure(target, p, e);
+        }
+    }
+
+    private static boolean isSocket(Path p) {
+        try {
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return (mode & 0170000) == 0140000;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static Path lockFileOf(Path resolved) {
+        return resolved.resolveSibling("." + resolved.getFileName() + LOCK_SUFFIX);
+    }
+
+    /** A regular file (or none): temporary, force, then rename over it, or copy into it when it has other links. */
+    private static void replace(Path target, Resolved r, Path permissionsFrom, Writer writer) throws IOException {
+        Path dest = r.path;
+        Path dir = dest.getParent();
+        String prefix = "." + dest.getFileName() + ".";
+        removeStale(dir, prefix);
+        Path tmp;
+        try {
+            tmp = Files.createTempFile(dir, prefix, TEMP_SUFFIX);
+        } catch (IOException e) {
+            throw failure(target, dir, e);
+        }
+        LIVE.add(tmp);
+        installHook();
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
                 FileLock mine = tryLock(ch); // marks the temporary as in use for removeStale
                 writer.write(ch);
-                ch.force(true);
-                copyPermissions(Files.exists(abs) ? abs : permissionsFrom.toAbsolutePath(), tmp);
-                try {
-                    Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+                forceOrFail(ch, target);
+                int links = r.attrs == null ? 0 : (Integer) Files.getAttribute(dest, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+                if (links > 1) {
+                    copyInto(target, dest, ch);
+                } else {
+                    keepMetadata(r, permissionsFrom, tmp);
+                    try {
+                        try {
+                            Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                        } catch (AtomicMoveNotSupportedException e) {
+                            Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    } catch (IOException e) {
+                        throw failure(target, dest, e);
+                    }
+                    forceDirectory(dir);
                 }
-                done = true;
-                if (mine != null) {
+                if (mine != null && ch.isOpen()) {
                     mine.release();
                 }
             }
-            forceDirectory(dir);
+        } catch (WriteFailure e) {
+            throw e;
+        } catch (FileSystemException e) {
+            if (e.getFile() != null && !Path.of(e.getFile()).toAbsolutePath().startsWith(dir)) {
+                throw e; // about another file: the writer's input
+            }
+            throw failure(target, null, e);
+        } catch (IOException e) {
+            throw failure(target, null, e); // a write error of the channel (ENOSPC, EIO, EFBIG)
         } finally {
-            if (!done) {
-                Files.deleteIfExists(tmp);
+            Files.deleteIfExists(tmp);
+            LIVE.remove(tmp);
+        }
+    }
+
+    private static void forceOrFail(FileChannel ch, Path target) throws WriteFailure {
+        try {
+            ch.force(true);
+        } catch (IOException e) {
+            throw failure(target, null, e);
+        }
+    }
+
+    /**
+     * Copies the complete new contents into the existing file, which has other hard links: first
+     * the part past its current end (so a full disk fails before any old byte is overwritten),
+     * then the rest, then the new length; forced. A SIGTERM waits for this to finish.
+     */
+    private static void copyInto(Path target, Path dest, FileChannel from) throws WriteFailure {
+        IN_PLACE.readLock().lock();
+        try (FileChannel to = FileChannel.open(dest, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            long size = from.size(), old = to.size();
+            if (size > old) {
+                copyRange(from, to, old, size - old);
+                to.force(false);
+            }
+            copyRange(from, to, 0, Math.min(size, old));
+            if (size < old) {
+                to.truncate(size);
+            }
+            to.force(true);
+        } catch (IOException e) {
+            throw failure(target, null, e);
+        } finally {
+            IN_PLACE.readLock().unlock();
+        }
+    }
+
+    private static void copyRange(FileChannel from, FileChannel to, long at, long length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocateDirect((int) Math.min(1 << 20, Math.max(1, length)));
+        long done = 0;
+        while (done < length) {
+            b.clear().limit((int) Math.min(b.capacity(), length - done));
+            int n = from.read(b, at + done);
+            if (n <= 0) {
+                throw new IOException("short read from the temporary file");
+            }
+            b.flip();
+            while (b.hasRemaining()) {
+                done += to.write(b, at + done);
             }
         }
     }
 
     /**
-     * Removes temporaries of this target left by killed runs: older than {@link #STALE_AFTER_MILLIS}
-     * and not locked by a writer. Best effort: a temporary that cannot be checked is left alone.
+     * A device, FIFO or other non-regular file: the contents go to a temporary file first (the
+     * writer may seek), then to the target with ordinary sequential writes; never renamed over.
+     */
+    private static void writeThrough(Path target, Path dest, Writer writer) throws IOException {
+        Path tmp = Files.createTempFile("patchsites-", TEMP_SUFFIX);
+        LIVE.add(tmp);
+        installHook();
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            writer.write(ch);
+            try (FileChannel to = FileChannel.open(dest, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.allocateDirect(1 << 16);
+                long at = 0;
+                while (ch.read(b, at) > 0) {
+                    b.flip();
+                    while (b.hasRemaining()) {
+                        to.write(b);
+                    }
+                    at += b.limit();
+                    b.clear();
+                }
+            } catch (IOException e) {
+                throw failure(target, null, e);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+            LIVE.remove(tmp);
+        }
+    }
+
+    /**
+     * The mode, owner and group of the file replaced, or for a new file the permission bits of
+     * {@code permissionsFrom} (or rw-r--r--). Set-ID bits are restored only once the owner is
+     * (objcopy's rule: no set-user-ID file owned by whoever happened to run the tool).
+     */
+    private static void keepMetadata(Resolved r, Path permissionsFrom, Path tmp) throws IOException {
+        try {
+            if (r.attrs == null) {
+                Path from = permissionsFrom.toAbsolutePath();
+                int mode = Files.exists(from) ? (Integer) Files.getAttribute(from, "unix:mode") & 0777 : 0644;
+                Files.setAttribute(tmp, "unix:mode", mode);
+                return;
+            }
+            Map<String, Object> a = Files.readAttributes(r.path, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
+            int mode = (Integer) a.get("mode") & 07777;
+            Files.setAttribute(tmp, "unix:mode", mode & 0777);
+            boolean owner = true;
+            try {
+                Map<String, Object> mine = Files.readAttributes(tmp, "unix:uid,gid");
+                if (!mine.get("uid").equals(a.get("uid"))) {
+                    Files.setAttribute(tmp, "unix:uid", a.get("uid"));
+                }
+                if (!mine.get("gid").equals(a.get("gid"))) {
+                    Files.setAttribute(tmp, "unix:gid", a.get("gid"));
+                }
+            } catch (IOException e) {
+                owner = false; // not root: the new file is ours
+            }
+            if (owner && (mode & 07000) != 0) {
+                Files.setAttribute(tmp, "unix:mode", mode);
+            }
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            // Not a POSIX file system: keep the default.
+        }
+    }
+
+    /** Temporary files being written now: removed by the shutdown hook on SIGTERM/SIGINT. */
+    private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+    /** Held (shared) while a hard-linked file is rewritten in place; the hook waits for it. */
+    private static final ReentrantReadWriteLock IN_PLACE = new ReentrantReadWriteLock();
+    private static volatile boolean hookInstalled;
+
+    private static void installHook() {
+        if (hookInstalled) {
+            return;
+        }
+        synchronized (AtomicFile.class) {
+            if (hookInstalled) {
+                return;
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(AtomicFile::cleanUp, "patchsites-remove-temporaries"));
+            hookInstalled = true;
+        }
+    }
+
+    /**
+     * On the way out (SIGTERM, SIGINT, System.exit): lets an in-place copy into a hard-linked
+     * file finish (a torn file is worse than a late exit), then removes every live temporary and
+     * the lock files this process holds. A rename is atomic, so there is nothing else to wait for.
+     */
+    private static void cleanUp() {
+        try {
+            IN_PLACE.writeLock().tryLock(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Path p : LIVE) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException | RuntimeException e) {
+                // best effort on the way out
+            }
+        }
+        for (Path p : HELD.keySet()) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException | RuntimeException e) {
+                // best effort on the way out
+            }
+        }
+    }
+
+    /**
+     * Removes temporaries of this target left by killed runs: regular files older than
+     * {@link #STALE_AFTER_MILLIS} and not locked by a writer. Anything else of that name (a FIFO,
+     * which would block the open) is left alone. Best effort.
      */
     static void removeStale(Path dir, String prefix) {
         long cutoff = System.currentTimeMillis() - STALE_AFTER_MILLIS;
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, glob(prefix) + "*" + TEMP_SUFFIX)) {
             for (Path p : s) {
                 try {
-                    FileTime t = Files.getLastModifiedTime(p);
-                    if (t.toMillis() > cutoff) {
+                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (!a.isRegularFile() || a.lastModifiedTime().toMillis() > cutoff) {
                         continue;
                     }
-                    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
                         FileLock l = tryLock(ch);
-                        if (l != null) {
+                        if (l != null && !LIVE.contains(p)) {
                             Files.deleteIfExists(p);
                         }
                     }
@@ -233,14 +595,25 @@ public final class AtomicFile {
         }
     }
 
-    private static void copyPermissions(Path from, Path to) throws IOException {
-        Set<PosixFilePermission> perms;
-        try {
-            perms = Files.exists(from) ? Files.getPosixFilePermissions(from)
-                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
-            Files.setPosixFilePermissions(to, perms);
-        } catch (UnsupportedOperationException e) {
-            // Not a POSIX file system: keep the default.
+    /**
+     * A failed write as one message: "cannot write: REASON", where REASON names the directory when
+     * that, not the file, is what failed ({@code where}).
+     */
+    private static WriteFailure failure(Path target, Path where, IOException e) {
+        String reason;
+        if (e instanceof FileSystemException fs && fs.getReason() != null) {
+            reason = fs.getReason();
+        } else if (e instanceof NoSuchFileException) {
+            reason = "No such file or directory";
+        } else if (e instanceof AccessDeniedException) {
+            reason = "Permission denied";
+        } else if (e instanceof NotDirectoryException) {
+            reason = "Not a directory";
+        } else {
+            reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         }
+        String in = where == null || where.equals(target.toAbsolutePath()) ? "" : " (" + where + ")";
+        return new WriteFailure(target, "cannot write" + in + ": " + reason, e);
     }
+
 }

@@ -235,7 +235,7 @@ class CliContractTest {
         Path missing = dir.resolve("no-such-targets.txt");
         ScanRun gone = ScanRun.scan("--targets-file=" + missing, plain.toString());
         assertEquals(2, gone.rc(), gone::describe);
-        assertEquals(List.of("patchsites: " + missing + ": error: No such file"), gone.errLines());
+        assertEquals(List.of("patchsites: " + missing + ": error: cannot read: No such file"), gone.errLines());
         assertNoStackTrace(gone);
     }
 

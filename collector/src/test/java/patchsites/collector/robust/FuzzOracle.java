@@ -258,7 +258,7 @@ final class FuzzOracle implements AutoCloseable {
     /** A temporary file of AtomicFile's left in the directory. */
     private String leftovers() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            List<String> tmp = s.map(p -> p.getFileName().toString()).filter(n -> n.contains("patchsites-tmp")).toList();
+            List<String> tmp = s.map(p -> p.getFileName().toString()).filter(n -> n.contains("patchsites-tmp") || n.contains("patchsites-lock")).toList();
             return tmp.isEmpty() ? null : "temporary files left behind: " + tmp;
         }
     }
