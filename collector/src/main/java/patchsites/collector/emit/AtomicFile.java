@@ -106,7 +106,11 @@ public final class AtomicFile {
                 // Removed while still locked: a waiter that then gets the lock sees the path no
                 // longer names what it locked, and starts over (see lock()).
                 HELD.remove(lockFile);
-                Files.deleteIfExists(lockFile);
+                try {
+                    Files.deleteIfExists(lockFile);
+                } catch (IOException e) {
+                    // Another user's in a sticky directory: left for the next writer, which reuses it.
+                }
                 channel.close(); // releases the lock
             }
         }
@@ -365,7 +369,8 @@ public final class AtomicFile {
         } catch (WriteFailure e) {
             throw e;
         } catch (FileSystemException e) {
-            if (e.getFile() != null && !Path.of(e.getFile()).toAbsolutePath().startsWith(dir)) {
+            Path about = e.getFile() == null ? null : Path.of(e.getFile()).toAbsolutePath();
+            if (about != null && !about.equals(tmp) && !about.equals(dest)) {
                 throw e; // about another file: the writer's input
             }
             throw failure(target, null, e);
@@ -431,7 +436,12 @@ public final class AtomicFile {
      * writer may seek), then to the target with ordinary sequential writes; never renamed over.
      */
     private static void writeThrough(Path target, Path dest, Writer writer) throws IOException {
-        Path tmp = Files.createTempFile("patchsites-", TEMP_SUFFIX);
+        Path tmp;
+        try {
+            tmp = Files.createTempFile("patchsites-", TEMP_SUFFIX);
+        } catch (IOException e) {
+            throw failure(target, Path.of(System.getProperty("java.io.tmpdir")), e);
+        }
         LIVE.add(tmp);
         installHook();
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {

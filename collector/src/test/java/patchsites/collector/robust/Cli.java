@@ -82,9 +82,10 @@ final class Cli {
             for (String e : Tools.testClassPath().split(java.io.File.pathSeparator)) {
                 Path p = Path.of(e);
                 boolean classes = Files.isDirectory(p) && p.getFileName().toString().equals("classes");
-                // The CLI's runtime: picocli and the project's own modules (installed jars with -pl collector).
+                // The CLI's runtime: picocli and the project's own modules (target/classes, a reactor
+                // jar under verify, or an installed jar with -pl collector).
                 boolean jar = Files.isRegularFile(p) && (p.getFileName().toString().startsWith("picocli-")
-                        && !p.getFileName().toString().contains("codegen") || e.contains("/org/patchsites/"));
+                        && !p.getFileName().toString().contains("codegen") || holdsPatchsites(p));
                 if (!classes && !jar) {
                     continue;
                 }
@@ -101,6 +102,14 @@ final class Cli {
             return readable;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean holdsPatchsites(Path jar) {
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(jar.toFile())) {
+            return z.stream().anyMatch(en -> en.getName().startsWith("patchsites/"));
+        } catch (IOException e) {
+            return false;
         }
     }
 
