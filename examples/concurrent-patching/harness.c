@@ -14,7 +14,7 @@
  *   bytewise      (negative control) the four rel32 bytes one at a time, no protocol
  *
  * usage: harness --plan=FILE [--protocol=P] [--select=S] [--sites=N] [--batch=B]
- *                [--seconds=S] [--max-patches=N] [--workers=T] [--plant=K] [--paced] [--serve]
+ *                [--seconds=S] [--max-patches=N] [--workers=T] [--plant=K] [--plant-trap=K] [--paced] [--serve]
  * See docs/harness.md. Exit status: 0 no fault and no wrong answer, 1 some, 2 bad input.
  */
 #define _GNU_SOURCE
@@ -95,6 +95,7 @@ struct worker {
 	int cpu;
 	sigjmp_buf recover;
 	_Alignas(64) unsigned long calls, passes;
+	long next; /* index into call_order of the call under way */
 	unsigned long emulated, late; /* SIGTRAPs handled as the protocol expects */
 };
 
@@ -156,13 +157,14 @@ static void *worker_main(void *arg)
 		CPU_SET(self->cpu, &set);
 		pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 	}
-	sigsetjmp(self->recover, 1); /* a fault lands here, counted; the loop goes on */
+	if (sigsetjmp(self->recover, 1)) /* a fault lands here, counted: go on with the next site */
+		self->next++;
 	current_site = -1;
 	while (!atomic_load_explicit(&quit, memory_order_relaxed)) {
-		for (long k = 0; k < call_n; k++) {
+		for (; self->next < call_n; self->next++) {
 			if (atomic_load_explicit(&stop_request, memory_order_relaxed))
 				park();
-			long i = call_order[k];
+			long i = call_order[self->next];
 			current_site = i;
 			int r = S[i].entry(1);
 			current_site = -1;
@@ -171,6 +173,7 @@ static void *worker_main(void *arg)
 				record(i, bad, r, 0);
 			__atomic_store_n(&self->calls, self->calls + 1, __ATOMIC_RELAXED);
 		}
+		self->next = 0;
 		__atomic_store_n(&self->passes, self->passes + 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
@@ -840,15 +843,24 @@ static struct run window(enum protocol p, int batch, double seconds, unsigned lo
 /* With the workers stopped, every chosen site must answer what the harness last wrote. */
 static unsigned long verify(void)
 {
+	static struct worker verifier; /* a fault here is counted like a worker's */
+	volatile long i;
 	unsigned long stale = 0;
 	stop_workers();
-	for (long i = 0; i < n_sites; i++) {
+	self = &verifier;
+	for (i = 0; i < n_sites; i++) {
+		if (sigsetjmp(verifier.recover, 1))
+			continue;
+		current_site = i;
 		int r = S[i].entry(1);
+		current_site = -1;
 		if (r != S[i].value[S[i].cur]) {
 			record(i, F_STALE, r, 0);
 			stale++;
 		}
 	}
+	self = NULL;
+	current_site = -1;
 	release_workers();
 	return stale;
 }
@@ -970,7 +982,7 @@ int main(int argc, char **argv)
 {
 	const char *plan = NULL, *sel = "all";
 	enum protocol p = P_MODEL;
-	long want = 0, plant = 0;
+	long want = 0, plant = 0, plant_trap = 0;
 	int batch = 1, workers = (int)sysconf(_SC_NPROCESSORS_ONLN), server = 0, control = 0;
 	double seconds = 2;
 	unsigned long max = 0;
@@ -986,6 +998,7 @@ int main(int argc, char **argv)
 		else if (!strncmp(a, "--max-patches=", 14)) max = strtoul(v, NULL, 0);
 		else if (!strncmp(a, "--workers=", 10)) workers = atoi(v);
 		else if (!strncmp(a, "--plant=", 8)) plant = atol(v);
+		else if (!strncmp(a, "--plant-trap=", 13)) plant_trap = atol(v);
 		else if (!strcmp(a, "--serve")) server = 1;
 		else if (!strcmp(a, "--paced")) paced = 1;
 		else {
@@ -995,7 +1008,7 @@ int main(int argc, char **argv)
 	}
 	if (!plan || batch < 1 || batch > TP_VEC_MAX || workers < 1) {
 		fprintf(stderr, "usage: harness --plan=FILE [--protocol=P] [--select=S] [--sites=N] [--batch=1..256] "
-				"[--seconds=S] [--max-patches=N] [--workers=T] [--plant=K] [--paced] [--serve]\n");
+				"[--seconds=S] [--max-patches=N] [--workers=T] [--plant=K] [--plant-trap=K] [--paced] [--serve]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1024,6 +1037,22 @@ int main(int argc, char **argv)
 		struct site *s = &S[patch_set[k * n_patch / plant]];
 		s->target[1] = branch_target((const void *)rogue);
 		printf("planted: site %#lx alternates with rogue (answers %#x)\n", (unsigned long)s->addr, ROGUE_VALUE);
+	}
+	/* planted: an INT3 no protocol wrote, on sites the patcher then leaves alone (a fault each
+	 * time a worker gets there) */
+	for (long k = 0; k < plant_trap && k < n_patch; k++) {
+		long at = (k * n_patch / plant_trap + n_patch / (2 * plant_trap)) % n_patch;
+		struct site *s = &S[patch_set[at]];
+		*(volatile uint8_t *)s->addr = 0xcc;
+		patch_set[at] = -1;
+		printf("planted: site %#lx holds an INT3 outside any protocol\n", (unsigned long)s->addr);
+	}
+	if (plant_trap) {
+		long m = 0;
+		for (long k = 0; k < n_patch; k++)
+			if (patch_set[k] >= 0)
+				patch_set[m++] = patch_set[k];
+		n_patch = m;
 	}
 	set_call_order(control ? patch_set : all, control ? n_patch : n_sites);
 	start_workers(workers);

@@ -109,6 +109,22 @@ class ConcurrentHarnessTest {
                 "nothing but wrong answers");
     }
 
+    @Test
+    void aPlantedInt3IsCountedAsAFaultAtItsSite() {
+        ConcurrentHarness.Finished f = ConcurrentHarness.run(dir, 300, "--protocol=model", "--plant-trap=2",
+                "--max-patches=" + 2 * SITES, "--seconds=300", "--paced");
+        assertEquals(1, f.exit(), f::output);
+        Set<Long> planted = addresses(f.output(), "^planted: site (0x[0-9a-f]+) holds an INT3");
+        Set<Long> failing = addresses(f.output(), "^FAIL trap-unexpected x\\d+ site (0x[0-9a-f]+)");
+        assertEquals(2, planted.size(), f::output);
+        assertTrue(oracle.keySet().containsAll(planted), "planted sites are branches objdump shows");
+        assertEquals(planted, failing, () -> "the faulting sites are exactly the planted ones:\n" + f.output());
+        Map<String, String> run = Report.line(f.output(), "run: ");
+        assertTrue(Long.parseLong(run.get("trap-unexpected")) > 0, f::output);
+        assertEquals(Long.parseLong(run.get("trap-unexpected")), Report.failures(run), "nothing but the planted faults");
+        assertTrue(f.output().contains("\nfailing sites: 2\n"), f::output);
+    }
+
     private static Set<Long> addresses(String output, String regex) {
         Set<Long> s = new TreeSet<>();
         Matcher m = Pattern.compile(regex, Pattern.MULTILINE).matcher(output);
