@@ -77,6 +77,7 @@ final class Cli {
         }
         try {
             Path root = Files.createTempDirectory("patchsites-cp-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> removeTree(root)));
             List<String> entries = new ArrayList<>();
             int n = 0;
             for (String e : Tools.testClassPath().split(java.io.File.pathSeparator)) {
@@ -102,6 +103,16 @@ final class Cli {
             return readable;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void removeTree(Path root) {
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort, on the way out of the test JVM
         }
     }
 
