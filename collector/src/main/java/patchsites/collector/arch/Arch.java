@@ -1,6 +1,7 @@
 package patchsites.collector.arch;
 
 import java.nio.ByteBuffer;
+import patchsites.isa.BranchCodec;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
 
@@ -23,6 +24,21 @@ public interface Arch {
      * ambiguous without decoding from an earlier instruction.
      */
     boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext boundary, DecodedBranch out);
+
+    /**
+     * For the decoding pass (calls the assembler resolved itself, so without a relocation): the
+     * codec of this instruction set's direct branches, or null where the scan does not decode.
+     * The pass asks the codec for a branch at each instruction boundary that
+     * {@link #instructionLength} steps to.
+     */
+    default BranchCodec decodingCodec() {
+        return null;
+    }
+
+    /** Length of the instruction at {@code pos}, a known boundary; 0 when it does not decode there. */
+    default int instructionLength(ByteBuffer text, int pos) {
+        return 0;
+    }
 
     /**
      * For a relocation that is not a branch: what to add to symbol + addend to get the address

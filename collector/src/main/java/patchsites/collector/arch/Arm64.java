@@ -3,6 +3,7 @@ package patchsites.collector.arch;
 import static patchsites.collector.arch.BranchRelocations.form;
 
 import java.nio.ByteBuffer;
+import patchsites.isa.BranchCodec;
 import patchsites.isa.Arm64Codec;
 import patchsites.isa.SiteKind;
 import patchsites.model.Arm64Rules;
@@ -35,6 +36,17 @@ public final class Arm64 implements Arch {
     @Override
     public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
         return BRANCHES.decode(text, field, relocType, out);
+    }
+
+    /** Fixed 4-byte words. */
+    @Override
+    public BranchCodec decodingCodec() {
+        return Arm64Codec.INSTANCE;
+    }
+
+    @Override
+    public int instructionLength(ByteBuffer text, int pos) {
+        return (pos & 3) == 0 && pos >= 0 && pos <= text.limit() - 4 ? 4 : 0;
     }
 
     @Override

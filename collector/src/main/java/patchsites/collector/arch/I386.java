@@ -1,9 +1,11 @@
 package patchsites.collector.arch;
 
 import java.nio.ByteBuffer;
+import patchsites.isa.BranchCodec;
 import java.nio.ByteOrder;
 import patchsites.isa.Words;
 import patchsites.isa.X86Codec;
+import patchsites.isa.X86Length;
 import patchsites.model.I386Rules;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
@@ -53,6 +55,17 @@ public final class I386 implements Arch {
             return 0; // absolute: the field holds S + A
         }
         return X86_64.pcRelativeBias(X86Codec.I386, section, field, code, context);
+    }
+
+    /** As x86-64. */
+    @Override
+    public BranchCodec decodingCodec() {
+        return X86Codec.I386;
+    }
+
+    @Override
+    public int instructionLength(ByteBuffer text, int pos) {
+        return pos >= 0 && pos < text.limit() ? Math.max(0, X86Length.length(text, pos, false)) : 0;
     }
 
     @Override

@@ -3,6 +3,7 @@ package patchsites.collector.arch;
 import static patchsites.collector.arch.BranchRelocations.form;
 
 import java.nio.ByteBuffer;
+import patchsites.isa.BranchCodec;
 import patchsites.isa.LoongArchCodec;
 import patchsites.model.LoongArch64Rules;
 import patchsites.model.ModelOptions;
@@ -34,6 +35,17 @@ public final class LoongArch64 implements Arch {
     @Override
     public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
         return BRANCHES.decode(text, field, relocType, out);
+    }
+
+    /** Fixed 4-byte words (clang resolves a bl to a local function itself). */
+    @Override
+    public BranchCodec decodingCodec() {
+        return LoongArchCodec.INSTANCE;
+    }
+
+    @Override
+    public int instructionLength(ByteBuffer text, int pos) {
+        return (pos & 3) == 0 && pos >= 0 && pos <= text.limit() - 4 ? 4 : 0;
     }
 
     @Override

@@ -3,6 +3,7 @@ package patchsites.collector.arch;
 import static patchsites.collector.arch.BranchRelocations.form;
 
 import java.nio.ByteBuffer;
+import patchsites.isa.BranchCodec;
 import java.nio.ByteOrder;
 import patchsites.isa.PowerCodec;
 import patchsites.model.ModelOptions;
@@ -25,9 +26,10 @@ public final class Ppc32 implements Arch {
                     R_PPC_LOCAL24PC, "LOCAL24PC", R_PPC_REL32, "REL32"));
 
     private final BranchRelocations branches;
+    private final PowerCodec codec;
 
     public Ppc32(ByteOrder order) {
-        this.branches = new BranchRelocations(new PowerCodec(order, false), 4, 0, form(R_PPC_REL24, 24),
+        this.branches = new BranchRelocations(codec = new PowerCodec(order, false), 4, 0, form(R_PPC_REL24, 24),
                 form(R_PPC_PLTREL24, 24), form(R_PPC_LOCAL24PC, 24), form(R_PPC_REL14, 14),
                 form(R_PPC_REL14_BRTAKEN, 14), form(R_PPC_REL14_BRNTAKEN, 14));
     }
@@ -44,6 +46,17 @@ public final class Ppc32 implements Arch {
         }
         out.addendIsNotOffset = relocType == R_PPC_PLTREL24;
         return true;
+    }
+
+    /** Fixed 4-byte words: b/bl/bc. */
+    @Override
+    public BranchCodec decodingCodec() {
+        return codec;
+    }
+
+    @Override
+    public int instructionLength(ByteBuffer text, int pos) {
+        return (pos & 3) == 0 && pos >= 0 && pos <= text.limit() - 4 ? 4 : 0;
     }
 
     @Override

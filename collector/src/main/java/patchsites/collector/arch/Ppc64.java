@@ -3,6 +3,7 @@ package patchsites.collector.arch;
 import static patchsites.collector.arch.BranchRelocations.form;
 
 import java.nio.ByteBuffer;
+import patchsites.isa.BranchCodec;
 import java.nio.ByteOrder;
 import patchsites.isa.PowerCodec;
 import patchsites.model.ModelOptions;
@@ -32,12 +33,13 @@ public final class Ppc64 implements Arch {
 
     private final boolean littleEndian, elfV2;
     private final BranchRelocations branches;
+    private final PowerCodec codec;
     private final ArchAbi abi;
 
     public Ppc64(ByteOrder order, boolean elfV2) {
         this.littleEndian = order == ByteOrder.LITTLE_ENDIAN;
         this.elfV2 = elfV2;
-        this.branches = new BranchRelocations(new PowerCodec(order, true), 4, 0, form(R_PPC64_REL24, 24),
+        this.branches = new BranchRelocations(codec = new PowerCodec(order, true), 4, 0, form(R_PPC64_REL24, 24),
                 form(R_PPC64_REL24_NOTOC, 24), form(R_PPC64_REL14, 14), form(R_PPC64_REL14_BRTAKEN, 14),
                 form(R_PPC64_REL14_BRNTAKEN, 14));
         ArchAbi named = littleEndian ? LITTLE : BIG;
@@ -67,6 +69,17 @@ public final class Ppc64 implements Arch {
         }
         int v = (stOther >> 5) & 7;
         return v < 2 || v == 7 ? 0 : 1L << v >> 2 << 2; // 2..6 -> 4, 8, 16, 32, 64 bytes
+    }
+
+    /** ELFv2 only: on ELFv1 a function symbol is a descriptor in .opd, not the code a decoded bl reaches. */
+    @Override
+    public BranchCodec decodingCodec() {
+        return elfV2 ? codec : null;
+    }
+
+    @Override
+    public int instructionLength(ByteBuffer text, int pos) {
+        return (pos & 3) == 0 && pos >= 0 && pos <= text.limit() - 4 ? 4 : 0;
     }
 
     @Override

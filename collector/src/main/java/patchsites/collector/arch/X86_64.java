@@ -1,8 +1,10 @@
 package patchsites.collector.arch;
 
 import java.nio.ByteBuffer;
+import patchsites.isa.BranchCodec;
 import patchsites.isa.Branch;
 import patchsites.isa.X86Codec;
+import patchsites.isa.X86Length;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
 import patchsites.model.X86_64Rules;
@@ -77,6 +79,17 @@ public final class X86_64 implements Arch {
     static long pcRelativeBias(X86Codec codec, ByteBuffer section, long field, boolean code, CodeContext context) {
         // In data (.long sym - .) the field's own address is the base; RIP-relative code counts from the end.
         return code ? codec.fieldToEnd(section, field, context.atOrBefore(field)) : 0;
+    }
+
+    /** Decoded with the length decoder: rel32 call/jmp/jcc (a 2-byte rel8 jump cannot be patched; no site). */
+    @Override
+    public BranchCodec decodingCodec() {
+        return X86Codec.X86_64;
+    }
+
+    @Override
+    public int instructionLength(ByteBuffer text, int pos) {
+        return pos >= 0 && pos < text.limit() ? Math.max(0, X86Length.length(text, pos, true)) : 0;
     }
 
     @Override

@@ -5,7 +5,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -38,10 +41,16 @@ import picocli.CommandLine.Model.CommandSpec;
                 "with --quiet or --json). Archives, kbuild's thin built-in.a and vmlinux.a",
                 "too, are read member by member.",
                 "",
+                "A call to a target that the assembler resolved by itself (a static function",
+                "in the same section) carries no relocation: the sections that define such a",
+                "target are decoded, and those sites are marked 'decoded' (a VIA column;",
+                "\"via\" in JSON) and explained by a warning.",
+                "",
                 "Examples:",
                 "  patchsites scan --target='__SCT__*' vmlinux.o",
                 "  patchsites scan --target=__fentry__ --json drivers/net/foo.ko",
-                "  patchsites scan --targets-file=thunks.txt --include-refs built-in.a"},
+                "  patchsites scan --targets-file=thunks.txt --include-refs built-in.a",
+                "  patchsites scan --target='*' --all-calls --json drivers/net/foo.ko"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:ok (also when no site matches)", Main.EXIT_BAD})
 final class ScanCommand implements Callable<Integer> {
@@ -60,6 +69,15 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per site and line.")
     boolean json;
 
+    @Option(names = "--decode", description = "Decode every executable section that defines a target, also for global"
+            + " targets, to find calls without a relocation (by default only sections defining a local target, or a"
+            + " global one with a local alias, are decoded).")
+    boolean decode;
+
+    @Option(names = "--all-calls", description = "List every direct call to a target, with or without a relocation,"
+            + " decoding every executable section; no jumps (what objtool's .call_sites records: --target='*').")
+    boolean allCalls;
+
     @Parameters(paramLabel = "FILE", arity = "1..*", description = "ELF objects (.o, .ko, ld -r output) or ar archives (also thin).")
     List<Path> files;
 
@@ -75,7 +93,9 @@ final class ScanCommand implements Callable<Integer> {
         if (matcher == null) {
             return 2;
         }
-        Scanner scanner = new Scanner(matcher, includeRefs);
+        Scanner scanner = new Scanner(matcher, includeRefs, allCalls ? Scanner.Decoding.ALL_CALLS
+                : decode ? Scanner.Decoding.DEFINED_TARGETS : Scanner.Decoding.LOCAL_TARGETS);
+        Set<String> exactTargetsSeen = new HashSet<>();
 
         int cpus = Runtime.getRuntime().availableProcessors();
         ExecutorService pool = JobsOption.pool(jobs.threads(files.size(), cpus), "scan");
@@ -99,6 +119,7 @@ final class ScanCommand implements Callable<Integer> {
                         diag.warning(Diagnostics.where(report.file, o.member), w);
                     }
                     output.add(report.file, o.member, o.result);
+                    exactTargetsSeen.addAll(o.result.exactTargetsSeen());
                 }
                 if (report.error != null) {
                     diag.error(report.errorWhere, report.error);
@@ -109,7 +130,19 @@ final class ScanCommand implements Callable<Integer> {
         }
         output.finish();
         out.flush();
+        warnAboutAbsentTargets(diag, matcher, exactTargetsSeen);
         return failed ? 2 : 0;
+    }
+
+    /** A target named exactly that no object has a symbol for: a static default inlined everywhere leaves none. */
+    private void warnAboutAbsentTargets(Diagnostics diag, TargetMatcher matcher, Set<String> seen) {
+        for (String name : new TreeSet<>(matcher.exactNames())) {
+            if (!seen.contains(name)) {
+                diag.warning("--target=" + name, "matched no symbol in any input; a static function that the"
+                        + " compiler inlined into every caller leaves none (docs/design.md, \"Calls without"
+                        + " relocations\")");
+            }
+        }
     }
 
     private static FileReport join(Future<FileReport> f) throws Exception {
@@ -215,6 +248,7 @@ final class ScanCommand implements Callable<Integer> {
                 sb.append(",\"function\":");
                 Json.string(sb, s.function());
                 sb.append(",\"function_offset\":").append(s.functionOffset());
+                sb.append(",\"via\":\"").append(s.via().label()).append('"');
                 sb.append('}');
                 out.println(sb);
             }
@@ -231,6 +265,8 @@ final class ScanCommand implements Callable<Integer> {
         private final Map<SiteKind, Integer> counts = new EnumMap<>(SiteKind.class);
         private final boolean quiet;
         private int objects;
+        /** Whether a site was found by decoding: only then is there a VIA column. */
+        private boolean decoded;
 
         TableOutput(PrintWriter out, boolean quiet) {
             this.out = out;
@@ -243,15 +279,18 @@ final class ScanCommand implements Callable<Integer> {
             String where = Diagnostics.where(file, member);
             for (CallSite s : result.sites()) {
                 counts.merge(s.kind(), 1, Integer::sum);
+                decoded |= s.via() == CallSite.Via.DECODED;
                 rows.add(new String[] {where, s.section(), "0x" + Long.toHexString(s.offset()),
                         s.kind().label(), s.length() == 0 ? "-" : Integer.toString(s.length()), s.target(),
-                        s.function() == null ? "-" : s.function() + "+0x" + Long.toHexString(s.functionOffset())});
+                        s.function() == null ? "-" : s.function() + "+0x" + Long.toHexString(s.functionOffset()),
+                        s.via().label()});
             }
         }
 
         @Override
         public void finish() {
-            String[] head = {"FILE", "SECTION", "OFFSET", "KIND", "LEN", "TARGET", "FUNCTION"};
+            String[] head = {"FILE", "SECTION", "OFFSET", "KIND", "LEN", "TARGET", "FUNCTION", "VIA"};
+            int columns = decoded ? head.length : head.length - 1;
             int[] w = new int[head.length];
             for (int c = 0; c < head.length; c++) {
                 w[c] = head[c].length();
@@ -262,9 +301,9 @@ final class ScanCommand implements Callable<Integer> {
                 }
             }
             if (!rows.isEmpty()) {
-                printRow(head, w);
+                printRow(head, w, columns);
                 for (String[] r : rows) {
-                    printRow(r, w);
+                    printRow(r, w, columns);
                 }
             }
             if (quiet) {
@@ -287,12 +326,12 @@ final class ScanCommand implements Callable<Integer> {
             out.println(sb);
         }
 
-        private void printRow(String[] r, int[] w) {
+        private void printRow(String[] r, int[] w, int columns) {
             StringBuilder sb = new StringBuilder();
-            for (int c = 0; c < r.length; c++) {
+            for (int c = 0; c < columns; c++) {
                 boolean right = c == 2 || c == 4;
                 String v = r[c];
-                if (c == r.length - 1) {
+                if (c == columns - 1) {
                     sb.append(v);
                 } else if (right) {
                     sb.append(" ".repeat(w[c] - v.length())).append(v).append("  ");

@@ -16,7 +16,26 @@ import patchsites.isa.SiteKind;
  * @param target         the target symbol's name
  * @param function       the STT_FUNC symbol containing the site, or null
  * @param functionOffset offset of the site from that function's start (0 when none)
+ * @param via            found through a relocation, or by decoding (no relocation: the assembler resolved it)
  */
 public record CallSite(int sectionIndex, String section, long offset, int length, long relocOffset, SiteKind kind,
-        String target, String function, long functionOffset) {
+        String target, String function, long functionOffset, Via via) {
+    /** How a site was found. */
+    public enum Via {
+        /** A relocation names the target (or its section at the target's offset). */
+        RELOCATION("relocation"),
+        /** No relocation: the direct branch was decoded and its destination is the target. */
+        DECODED("decoded");
+
+        private final String label;
+
+        Via(String label) {
+            this.label = label;
+        }
+
+        /** The word in the output ({@code "via"} in JSON). */
+        public String label() {
+            return label;
+        }
+    }
 }

@@ -212,6 +212,28 @@ final class FunctionIndex {
         return -1;
     }
 
+    /** Starts of the functions in section {@code sec}, ascending (aliases repeat a start). */
+    long[] startsIn(int sec) {
+        int lo = 0, hi = rows.length;
+        while (lo < hi) { // first row of the section
+            int mid = (lo + hi) >>> 1;
+            if (section[rows[mid]] < sec) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        int end = lo;
+        while (end < rows.length && section[rows[end]] == sec) {
+            end++;
+        }
+        long[] out = new long[end - lo];
+        for (int k = lo; k < end; k++) {
+            out[k - lo] = start[rows[k]];
+        }
+        return out;
+    }
+
     String name(int row) {
         return symbols.name(symbol[rows[row]]);
     }

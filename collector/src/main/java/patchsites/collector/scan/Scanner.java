@@ -3,7 +3,9 @@ package patchsites.collector.scan;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import patchsites.collector.arch.Arch;
 import patchsites.collector.arch.Arches;
 import patchsites.collector.arch.DecodedBranch;
@@ -30,21 +32,47 @@ public final class Scanner {
     private static final Comparator<CallSite> ORDER = Comparator.comparingInt(CallSite::sectionIndex)
             .thenComparingLong(CallSite::offset).thenComparingLong(CallSite::relocOffset);
 
+    /** Where the scan decodes instructions to find the calls that carry no relocation ({@link DecodingPass}). */
+    public enum Decoding {
+        /**
+         * The default: the executable sections that define a local target, or a global target with
+         * a local alias. Nothing is decoded when no target is defined in the object.
+         */
+        LOCAL_TARGETS,
+        /** Every executable section that defines a target, local or global (clang's invisible {@code .L$local} aliases). */
+        DEFINED_TARGETS,
+        /**
+         * Every executable section, and only direct calls are reported, with or without a
+         * relocation: what objtool records in {@code .call_sites} (--all-calls).
+         */
+        ALL_CALLS
+    }
+
     private final TargetMatcher matcher;
     private final boolean includeRefs;
+    private final Decoding decoding;
 
     public Scanner(TargetMatcher matcher, boolean includeRefs) {
+        this(matcher, includeRefs, Decoding.LOCAL_TARGETS);
+    }
+
+    public Scanner(TargetMatcher matcher, boolean includeRefs, Decoding decoding) {
         this.matcher = matcher;
-        this.includeRefs = includeRefs;
+        this.includeRefs = includeRefs && decoding != Decoding.ALL_CALLS;
+        this.decoding = decoding;
     }
 
     public ScanResult scan(ElfFile elf) {
         Arch arch = Arches.forObject(elf);
         List<CallSite> sites = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
-        new Pass(elf, arch, warnings, sites).run();
+        Pass pass = new Pass(elf, arch, warnings, sites);
+        pass.run();
+        if (decoding == Decoding.ALL_CALLS) {
+            sites.removeIf(s -> s.kind() != SiteKind.CALL);
+        }
         sites.sort(ORDER);
-        return new ScanResult(arch.abi().name(), sites, warnings);
+        return new ScanResult(arch.abi().name(), sites, warnings, pass.exactNamesSeen());
     }
 
     /** State of one scan of one object. */
@@ -61,6 +89,7 @@ public final class Scanner {
         private int currentSymtab, currentSection;
         /** Ends of the branches found so far in the current section: known instruction boundaries. */
         private final Boundaries knownBoundaries = new Boundaries();
+        private final DefinedTargets definedTargets;
 
         Pass(ElfFile elf, Arch arch, List<String> warnings, List<CallSite> sites) {
             this.elf = elf;
@@ -70,6 +99,15 @@ public final class Scanner {
             targets = new TargetIndex[elf.sectionCount()];
             functions = new FunctionIndex[elf.sectionCount()];
             mapping = new MappingSymbols[elf.sectionCount()];
+            definedTargets = new DefinedTargets(elf, arch);
+        }
+
+        /** This pass as the code context of {@code section} (for {@link DefinedTargets}). */
+        private CodeContext contextIn(int symtab, int section) {
+            currentSymtab = symtab;
+            currentSection = section;
+            knownBoundaries.clear();
+            return this;
         }
 
         void run() {
@@ -96,6 +134,87 @@ public final class Scanner {
                 }
                 scanRelocations(r, target, exec, symtab);
             }
+            int symtab = mainSymbolTable();
+            if (symtab > 0) {
+                TargetIndex index = targetIndex(symtab);
+                decode(symtab, index);
+                if (decoding != Decoding.ALL_CALLS) {
+                    definedTargets.warn(symtab, index, matcher, warnings, this::contextIn);
+                }
+            }
+        }
+
+        /** The object's SHT_SYMTAB (the one its code's relocations use), or 0. */
+        private int mainSymbolTable() {
+            for (int i = 1; i < elf.sectionCount(); i++) {
+                if (elf.sectionType(i) == ElfFile.SHT_SYMTAB) {
+                    return i;
+                }
+            }
+            return 0;
+        }
+
+        private TargetIndex targetIndex(int symtab) {
+            TargetIndex index = targets[symtab];
+            if (index == null) {
+                index = targets[symtab] = new TargetIndex(elf, elf.symbolTable(symtab), matcher, arch);
+            }
+            return index;
+        }
+
+        Set<String> exactNamesSeen() {
+            Set<String> seen = new HashSet<>();
+            for (TargetIndex t : targets) {
+                if (t != null) {
+                    seen.addAll(t.exactNamesSeen);
+                }
+            }
+            return seen;
+        }
+
+        /** Runs {@link DecodingPass} over the sections {@link #decoding} selects; nothing else pays for it. */
+        private void decode(int symtab, TargetIndex index) {
+            if (!(arch.decodingCodec() != null) || decoding == Decoding.LOCAL_TARGETS && index.unrelocatedCalls == null
+                    || decoding == Decoding.DEFINED_TARGETS && index.definedInCode.isEmpty()) {
+                return; // the common case: nothing to decode, nothing allocated
+            }
+            boolean[] sections = new boolean[elf.sectionCount()];
+            boolean any = false;
+            for (int sec = 1; sec < sections.length; sec++) {
+                boolean wanted;
+                switch (decoding) {
+                    case ALL_CALLS:
+                        wanted = elf.isExecutable(sec);
+                        break;
+                    case DEFINED_TARGETS:
+                        wanted = false;
+                        break;
+                    default:
+                        wanted = index.unrelocatedCalls != null && index.unrelocatedCalls[sec];
+                }
+                sections[sec] = wanted && !arch.abi().isTemplateSection(elf.sectionName(sec));
+                any |= sections[sec];
+            }
+            if (decoding == Decoding.DEFINED_TARGETS) {
+                for (int t : index.definedInCode) {
+                    int sec = elf.symbolTable(symtab).definingSection(t);
+                    any |= sections[sec] = !arch.abi().isTemplateSection(elf.sectionName(sec));
+                }
+            }
+            if (!any) {
+                return;
+            }
+            DecodingPass pass = new DecodingPass(elf, arch);
+            FunctionIndex fi = functionIndex(symtab);
+            currentSymtab = symtab;
+            for (int sec = 1; sec < sections.length; sec++) {
+                if (sections[sec]) {
+                    currentSection = sec;
+                    pass.decode(sec, fi.startsIn(sec), index, decoding == Decoding.ALL_CALLS,
+                            (s, start, b, target) -> add(s, start, b.length(), start, b.kind(), symtab, target,
+                                    CallSite.Via.DECODED));
+                }
+            }
         }
 
         private void scanRelocations(int relSection, int target, boolean exec, int symtab) {
@@ -103,10 +222,7 @@ public final class Scanner {
             currentSection = target;
             knownBoundaries.clear();
             SymbolTable symbols = elf.symbolTable(symtab);
-            TargetIndex index = targets[symtab];
-            if (index == null) {
-                index = targets[symtab] = new TargetIndex(elf, symbols, matcher, arch, warnings);
-            }
+            TargetIndex index = targetIndex(symtab);
             byte[] kinds = index.kind;
             Relocations rel = elf.relocations(relSection);
             int count = rel.count();
@@ -162,9 +278,10 @@ public final class Scanner {
                 }
             }
             if (isBranch) {
-                add(target, branch.start, branch.length, field, branch.kind, symtab, targetSym);
+                add(target, branch.start, branch.length, field, branch.kind, symtab, targetSym, kind == TargetIndex.NAMED
+                        ? CallSite.Via.RELOCATION : null);
             } else if (includeRefs) {
-                add(target, field, 0, field, SiteKind.REF, symtab, targetSym);
+                add(target, field, 0, field, SiteKind.REF, symtab, targetSym, CallSite.Via.RELOCATION);
             }
         }
 
@@ -199,15 +316,24 @@ public final class Scanner {
             return fi;
         }
 
-        private void add(int sec, long offset, int length, long field, SiteKind kind, int symtab, int targetSym) {
+        /**
+         * Records a site. {@code via} null: a branch through a section-relative relocation (a
+         * relocation too, counted apart for the local-alias warning).
+         */
+        private void add(int sec, long offset, int length, long field, SiteKind kind, int symtab, int targetSym,
+                CallSite.Via via) {
             if (kind != SiteKind.REF) {
                 knownBoundaries.add(offset + length);
+                if (!targets[symtab].definedInCode.isEmpty()) { // counted only for the warnings about them
+                    definedTargets.count(targetSym, via);
+                }
             }
             SymbolTable symbols = elf.symbolTable(symtab);
             FunctionIndex fi = functionIndex(symtab);
             int row = fi.containing(sec, offset);
             sites.add(new CallSite(sec, elf.sectionName(sec), offset, length, field, kind, symbols.name(targetSym),
-                    row < 0 ? null : fi.name(row), row < 0 ? 0 : offset - fi.start(row)));
+                    row < 0 ? null : fi.name(row), row < 0 ? 0 : offset - fi.start(row),
+                    via == null ? CallSite.Via.RELOCATION : via));
         }
     }
 }

@@ -1,8 +1,11 @@
 package patchsites.collector.scan;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import patchsites.collector.arch.Arch;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.StringTable;
@@ -20,12 +23,24 @@ final class TargetIndex {
     final byte[] kind;
     /** Section index → (offset in section → target symbol). Only sections defining targets. */
     private final Map<Integer, Map<Long, Integer>> defined = new HashMap<>();
+    /** Targets defined in an executable section, in symbol table order. */
+    final List<Integer> definedInCode = new ArrayList<>();
+    /**
+     * Executable sections where calls to a target may carry no relocation, so that only decoding
+     * finds them: a local target's section, and a global target's whose address also has a local
+     * function symbol (gcc's {@code name.localalias} under -fno-semantic-interposition). Null when none.
+     */
+    boolean[] unrelocatedCalls;
+    /** The names given exactly (not by a glob) that this table has a symbol for. */
+    final Set<String> exactNamesSeen = new HashSet<>();
 
-    TargetIndex(ElfFile elf, SymbolTable symbols, TargetMatcher matcher, Arch arch, List<String> warnings) {
+    TargetIndex(ElfFile elf, SymbolTable symbols, TargetMatcher matcher, Arch arch) {
         int n = symbols.count();
         kind = new byte[n];
         StringTable names = symbols.names();
         boolean[] sectionDefinesTarget = null;
+        boolean globalInCode = false;
+        boolean anyExactName = !matcher.exactNames().isEmpty();
         for (int i = 1; i < n; i++) {
             int type = symbols.type(i);
             if (type == SymbolTable.STT_SECTION || type == SymbolTable.STT_FILE) {
@@ -40,6 +55,12 @@ final class TargetIndex {
                 continue;
             }
             kind[i] = NAMED;
+            if (anyExactName) {
+                String name = symbols.name(i);
+                if (matcher.isExactName(name)) {
+                    exactNamesSeen.add(name);
+                }
+            }
             int sec = symbols.definingSection(i);
             if (sec > 0) {
                 long at = arch.codeAddress(symbols.value(i)) - sectionBase(elf, sec);
@@ -53,12 +74,18 @@ final class TargetIndex {
                     sectionDefinesTarget = new boolean[elf.sectionCount()];
                 }
                 sectionDefinesTarget[sec] = true;
-                if (symbols.binding(i) == SymbolTable.STB_LOCAL && elf.isExecutable(sec)) {
-                    warnings.add("target " + symbols.name(i) + " is a local symbol in " + elf.sectionName(sec)
-                            + ": calls to it from that same section were resolved by the assembler without a"
-                            + " relocation and cannot be found");
+                if (elf.isExecutable(sec)) {
+                    definedInCode.add(i);
+                    if (symbols.binding(i) == SymbolTable.STB_LOCAL) {
+                        unrelocatedCallsIn(elf, sec);
+                    } else {
+                        globalInCode = true;
+                    }
                 }
             }
+        }
+        if (globalInCode) {
+            findLocalAliases(elf, symbols, arch);
         }
         if (sectionDefinesTarget != null) {
             for (int i = 1; i < n; i++) {
@@ -70,6 +97,39 @@ final class TargetIndex {
                 }
             }
         }
+    }
+
+    private void unrelocatedCallsIn(ElfFile elf, int sec) {
+        if (unrelocatedCalls == null) {
+            unrelocatedCalls = new boolean[elf.sectionCount()];
+        }
+        unrelocatedCalls[sec] = true;
+    }
+
+    /** Marks the sections of global targets that a local function symbol aliases (see {@link #unrelocatedCalls}). */
+    private void findLocalAliases(ElfFile elf, SymbolTable symbols, Arch arch) {
+        for (int i = 1; i < symbols.count(); i++) {
+            if (kind[i] != 0 || symbols.type(i) != SymbolTable.STT_FUNC || symbols.binding(i) != SymbolTable.STB_LOCAL) {
+                continue;
+            }
+            int sec = symbols.definingSection(i);
+            if (sec > 0 && targetAt(sec, arch.codeAddress(symbols.value(i)) - sectionBase(elf, sec)) >= 0) {
+                unrelocatedCallsIn(elf, sec);
+            }
+        }
+    }
+
+    /** The local function symbol at the same address as target {@code target}, or -1 (see {@link #unrelocatedCalls}). */
+    static int localAlias(ElfFile elf, SymbolTable symbols, Arch arch, int target) {
+        int sec = symbols.definingSection(target);
+        long at = symbols.value(target);
+        for (int i = 1; i < symbols.count(); i++) {
+            if (i != target && symbols.type(i) == SymbolTable.STT_FUNC && symbols.binding(i) == SymbolTable.STB_LOCAL
+                    && symbols.definingSection(i) == sec && symbols.value(i) == at) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The target symbol defined at {@code offset} of section {@code sec}, or -1. */

@@ -26,6 +26,8 @@ public final class TargetMatcher {
     private final byte[][] patterns;
     /** Bytes every match starts with (the pattern's literal prefix), per glob pattern. */
     private final int[] literalPrefix;
+    /** The exact names (patterns without glob characters), for messages about a named target. */
+    private final java.util.Set<String> exactNames = new java.util.HashSet<>();
 
     private TargetMatcher(List<String> globs, List<String> exactNames) {
         List<byte[]> wild = new ArrayList<>();
@@ -61,6 +63,7 @@ public final class TargetMatcher {
     }
 
     private void addExact(java.util.Map<Long, List<byte[]>> exact, byte[] p) {
+        exactNames.add(new String(p, StandardCharsets.UTF_8));
         exactLengths.set(p.length);
         exact.computeIfAbsent(key(ByteBuffer.wrap(p), 0, p.length), k -> new ArrayList<>()).add(p);
     }
@@ -103,6 +106,16 @@ public final class TargetMatcher {
             }
         }
         return out;
+    }
+
+    /** Whether {@code name} was given as an exact name, not only matched by a glob. */
+    public boolean isExactName(String name) {
+        return exactNames.contains(name);
+    }
+
+    /** The exact names given (patterns without glob characters). */
+    public java.util.Set<String> exactNames() {
+        return java.util.Collections.unmodifiableSet(exactNames);
     }
 
     public boolean isEmpty() {

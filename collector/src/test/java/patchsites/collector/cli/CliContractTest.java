@@ -40,7 +40,7 @@ import patchsites.collector.fixtures.Tools;
  */
 class CliContractTest {
     private static final Set<String> KEYS = Set.of("file", "arch", "section", "offset", "length", "kind", "target",
-            "function", "function_offset");
+            "function", "function_offset", "via");
     private static final Set<String> KINDS = Set.of("call", "tail", "cond-tail", "ref");
 
     /** No local targets, so scanning it prints no warning: stderr is all errors. */
@@ -133,6 +133,7 @@ class CliContractTest {
         assertTrue(row.get("function") == null || row.get("function") instanceof String, () -> "function: " + row);
         assertTrue(row.get("function_offset") instanceof Long && (Long) row.get("function_offset") >= 0,
                 () -> "function_offset: " + row);
+        assertTrue(Set.of("relocation", "decoded").contains(row.get("via")), () -> "via: " + row);
         long length = (Long) row.get("length");
         if (row.get("kind").equals("ref")) {
             assertEquals(0, length, () -> "a ref has length 0: " + row);
@@ -244,7 +245,10 @@ class CliContractTest {
         ScanRun run = ScanRun.scan("--target=__no_such_symbol", "--json", plain.toString());
         assertEquals(0, run.rc(), run::describe);
         assertEquals("", run.out());
-        assertEquals("", run.err());
+        // Only the warning that the name is nowhere (a static default inlined everywhere leaves none).
+        assertEquals("patchsites: --target=__no_such_symbol: warning: matched no symbol in any input; a static"
+                + " function that the compiler inlined into every caller leaves none (docs/design.md, \"Calls"
+                + " without relocations\")\n", run.err());
     }
 
     /** Each bad input: how to make it from a good object in {@code dir}. */
