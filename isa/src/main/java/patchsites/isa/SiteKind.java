@@ -8,6 +8,10 @@ public enum SiteKind {
     TAIL("tail"),
     /** A conditional jump to the target: a conditional sibling call (x86 {@code 0F 8x}). */
     COND_TAIL("cond-tail"),
+    /** A call through a function pointer in memory (x86 {@code FF /2}, {@code call *ptr(%rip)}). */
+    ICALL("icall"),
+    /** A jump through a function pointer in memory (x86 {@code FF /4}): an indirect sibling call. */
+    ITAIL("itail"),
     /** Any other reference to the target (an address load, a data pointer): never patched. */
     REF("ref");
 
@@ -23,6 +27,6 @@ public enum SiteKind {
 
     /** True for kinds the kernel flags with STATIC_CALL_SITE_TAIL. */
     public boolean isTail() {
-        return this == TAIL || this == COND_TAIL;
+        return this == TAIL || this == COND_TAIL || this == ITAIL;
     }
 }

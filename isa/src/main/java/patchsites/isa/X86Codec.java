@@ -14,6 +14,11 @@ public final class X86Codec implements BranchCodec {
 
     /** The opcodes (X86Length sizes their rel32 too); {@code 0F 80+cc} is jcc in the two-byte map. */
     static final int CALL_REL32 = 0xe8, JMP_REL32 = 0xe9, TWO_BYTE_MAP = 0x0f, JCC_REL32 = 0x80;
+    /**
+     * Memory-indirect branches: opcode {@code FF} (group 5) with ModRM {@code 15} (/2, call) or
+     * {@code 25} (/4, jmp), both mod 00 rm 101: a RIP-relative disp32 on x86-64, an absolute one on i386.
+     */
+    static final int GROUP5 = 0xff, MODRM_CALL_DISP32 = 0x15, MODRM_JMP_DISP32 = 0x25;
     /** The legacy prefixes seen on branches (of {@link X86Length}'s list): CS, DS and BND (REPNE). */
     static final int CS_PREFIX = 0x2e, DS_PREFIX = 0x3e, BND_PREFIX = 0xf2;
     /** An instruction has at most 15 bytes. */
@@ -81,6 +86,35 @@ public final class X86Codec implements BranchCodec {
         }
         return opcodeLength(code, field - 1) == 1 ? field - 1
                 : field >= 2 && opcodeLength(code, field - 2) == 2 ? field - 2 : -1;
+    }
+
+    /**
+     * The kind of the memory-indirect branch ({@code ff 15 disp32} call, {@code ff 25 disp32} jmp)
+     * whose displacement field is at {@code field}, or null when the two bytes before the field are
+     * not such an opcode. The branch is 6 bytes from {@code field - 2}, its disp32 the last four.
+     */
+    public static SiteKind memoryIndirectBefore(ByteBuffer code, int field) {
+        if (field < 2 || field > code.limit() - 4 || (code.get(field - 2) & 0xff) != GROUP5) {
+            return null;
+        }
+        int modrm = code.get(field - 1) & 0xff;
+        return modrm == MODRM_CALL_DISP32 ? SiteKind.ICALL : modrm == MODRM_JMP_DISP32 ? SiteKind.ITAIL : null;
+    }
+
+    /**
+     * Whether an instruction starts at {@code at}, decoding forward from the boundary {@code from}
+     * (a function start); true as well when the decode loses sync before reaching it (data in code).
+     */
+    public boolean startsAt(ByteBuffer code, int at, long from) {
+        long p = Math.max(0, from);
+        while (p < at) {
+            int len = X86Length.length(code, (int) p, mode64);
+            if (len <= 0) {
+                return true;
+            }
+            p += len;
+        }
+        return p == at;
     }
 
     /**

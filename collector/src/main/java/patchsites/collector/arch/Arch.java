@@ -41,6 +41,17 @@ public interface Arch {
     }
 
     /**
+     * Decodes a call or jump through a function pointer in memory whose address field is the
+     * relocated {@code field} ({@code call *ptr(%rip)}): kind icall or itail, the instruction's
+     * start and length, and as target bias what to add to symbol + addend to get the pointer's
+     * address. False on architectures without such a form (the default) and for anything else.
+     */
+    default boolean decodeMemoryIndirect(ByteBuffer text, long field, int relocType, CodeContext context,
+            DecodedBranch out) {
+        return false;
+    }
+
+    /**
      * For a relocation that is not a branch: what to add to symbol + addend to get the address
      * it refers to. PC-relative fields count from the end of their instruction on x86, from
      * their own address in data ({@code code} false).

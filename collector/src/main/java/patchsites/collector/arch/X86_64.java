@@ -3,6 +3,7 @@ package patchsites.collector.arch;
 import java.nio.ByteBuffer;
 import patchsites.isa.BranchCodec;
 import patchsites.isa.Branch;
+import patchsites.isa.SiteKind;
 import patchsites.isa.X86Codec;
 import patchsites.isa.X86Length;
 import patchsites.model.ModelOptions;
@@ -40,6 +41,26 @@ public final class X86_64 implements Arch {
             return false;
         }
         return decodeRel32(X86Codec.X86_64, text, field, context, out);
+    }
+
+    /**
+     * {@code ff 15 disp32} / {@code ff 25 disp32} with a PC-relative relocation on the disp32, which
+     * is the instruction's last four bytes: the pointer is at S + A + 4. Only when an instruction
+     * starts at the opcode (decoding from the function start), so that an {@code ff 15} inside
+     * another instruction's bytes is not taken for one.
+     */
+    @Override
+    public boolean decodeMemoryIndirect(ByteBuffer text, long field, int relocType, CodeContext context,
+            DecodedBranch out) {
+        if (relocType != R_X86_64_PC32 && relocType != R_X86_64_PLT32 || field > Integer.MAX_VALUE) {
+            return false;
+        }
+        SiteKind kind = X86Codec.memoryIndirectBefore(text, (int) field);
+        int start = (int) field - 2;
+        if (kind == null || !X86Codec.X86_64.startsAt(text, start, context.atOrBefore(start))) {
+            return false;
+        }
+        return out.found(kind, start, 6, 4);
     }
 
     /** Shared with i386, whose branch forms are byte-for-byte the same. */

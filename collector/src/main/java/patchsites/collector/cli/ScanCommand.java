@@ -16,7 +16,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.ObjectReader;
+import patchsites.collector.arch.Arches;
+import patchsites.collector.elf.ElfFile;
 import patchsites.collector.scan.CallSite;
+import patchsites.collector.scan.PointerScanner;
+import patchsites.collector.scan.PointerSite;
 import patchsites.collector.scan.ScanResult;
 import patchsites.collector.scan.Scanner;
 import patchsites.collector.scan.TargetMatcher;
@@ -32,7 +36,8 @@ import picocli.CommandLine.Model.CommandSpec;
         mixinStandardHelpOptions = true,
         header = "List the call sites of the target symbols in ELF objects and archives.",
         description = "Lists the direct call, tail-call and conditional tail-call sites whose target"
-                + " matches the given symbols, found through the objects' relocations.",
+                + " matches the given symbols, found through the objects' relocations. With --pointer, also"
+                + " the calls and jumps through function pointers held in the named objects (x86-64).",
         footerHeading = "%nNotes:%n",
         footer = {
                 "One row per site: file, section, offset of the instruction's first byte",
@@ -46,11 +51,18 @@ import picocli.CommandLine.Model.CommandSpec;
                 "target are decoded, and those sites are marked 'decoded' (a VIA column;",
                 "\"via\" in JSON) and explained by a warning.",
                 "",
+                "--pointer sites: kind icall (call *ptr(%%rip), ff 15) or itail (jmp *ptr(%%rip),",
+                "ff 25); TARGET is the slot (object + offset, e.g. pv_ops+0xb8) and DEFAULT the",
+                "function the object's static initializer puts there when this object file",
+                "defines it (JSON: \"pointer\", \"default\", null when unknown). --target is",
+                "then optional. Only the memory-indirect form is found, on x86-64 only.",
+                "",
                 "Examples:",
                 "  patchsites scan --target='__SCT__*' vmlinux.o",
                 "  patchsites scan --target=__fentry__ --json drivers/net/foo.ko",
                 "  patchsites scan --targets-file=thunks.txt --include-refs built-in.a",
-                "  patchsites scan --target='*' --all-calls --json drivers/net/foo.ko"},
+                "  patchsites scan --target='*' --all-calls --json drivers/net/foo.ko",
+                "  patchsites scan --pointer=pv_ops --pointer='*_ops' drivers/net/foo.ko"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:ok (also when no site matches)", Main.EXIT_BAD})
 final class ScanCommand implements Callable<Integer> {
@@ -59,6 +71,9 @@ final class ScanCommand implements Callable<Integer> {
 
     @Mixin
     TargetOptions targetOptions;
+
+    @Mixin
+    PointerOptions pointerOptions;
 
     @Mixin
     JobsOption jobs;
@@ -89,24 +104,38 @@ final class ScanCommand implements Callable<Integer> {
             diag.error(jobs.check());
             return 2;
         }
-        TargetMatcher matcher = targetOptions.matcher(diag);
-        if (matcher == null) {
-            return 2;
+        // --pointer alone lists pointer sites only; without it, --target is required as before.
+        TargetMatcher matcher = null;
+        Scanner scanner = null;
+        if (targetOptions.given() || !pointerOptions.given()) {
+            matcher = targetOptions.matcher(diag);
+            if (matcher == null) {
+                return 2;
+            }
+            scanner = new Scanner(matcher, includeRefs, allCalls ? Scanner.Decoding.ALL_CALLS
+                    : decode ? Scanner.Decoding.DEFINED_TARGETS : Scanner.Decoding.LOCAL_TARGETS);
         }
-        Scanner scanner = new Scanner(matcher, includeRefs, allCalls ? Scanner.Decoding.ALL_CALLS
-                : decode ? Scanner.Decoding.DEFINED_TARGETS : Scanner.Decoding.LOCAL_TARGETS);
+        PointerScanner pointerScanner = null;
+        if (pointerOptions.given()) {
+            TargetMatcher pointers = pointerOptions.matcher(diag);
+            if (pointers == null) {
+                return 2;
+            }
+            pointerScanner = new PointerScanner(pointers);
+        }
+        Scanners scanners = new Scanners(scanner, pointerScanner);
         Set<String> exactTargetsSeen = new HashSet<>();
 
         int cpus = Runtime.getRuntime().availableProcessors();
         ExecutorService pool = JobsOption.pool(jobs.threads(files.size(), cpus), "scan");
         List<Future<FileReport>> pending = new ArrayList<>();
         for (Path f : files) {
-            pending.add(pool.submit(() -> scanFile(scanner, f)));
+            pending.add(pool.submit(() -> scanFile(scanners, f)));
         }
         pool.shutdown();
 
         boolean failed = false;
-        Output output = json ? new JsonOutput(out) : new TableOutput(out, diag.quiet());
+        Output output = json ? new JsonOutput(out) : new TableOutput(out, diag.quiet(), pointerScanner != null);
         try (Progress progress = Progress.of(spec.commandLine().getErr(), "scan", files.size(), diag.quiet())) {
             for (int i = 0; i < pending.size(); i++) {
                 FileReport report = join(pending.get(i));
@@ -118,7 +147,7 @@ final class ScanCommand implements Callable<Integer> {
                     for (String w : o.result.warnings()) {
                         diag.warning(Diagnostics.where(report.file, o.member), w);
                     }
-                    output.add(report.file, o.member, o.result);
+                    output.add(report.file, o.member, o.result, o.pointerSites);
                     exactTargetsSeen.addAll(o.result.exactTargetsSeen());
                 }
                 if (report.error != null) {
@@ -130,7 +159,9 @@ final class ScanCommand implements Callable<Integer> {
         }
         output.finish();
         out.flush();
-        warnAboutAbsentTargets(diag, matcher, exactTargetsSeen);
+        if (matcher != null) {
+            warnAboutAbsentTargets(diag, matcher, exactTargetsSeen);
+        }
         return failed ? 2 : 0;
     }
 
@@ -157,12 +188,22 @@ final class ScanCommand implements Callable<Integer> {
         }
     }
 
-    private static FileReport scanFile(Scanner scanner, Path path) {
+    /** The direct-site scanner (null with --pointer alone) and the pointer-site scanner (null without --pointer). */
+    private record Scanners(Scanner direct, PointerScanner pointers) {
+        ObjectReport scan(String member, ElfFile elf) {
+            ScanResult r = direct == null
+                    ? new ScanResult(Arches.forObject(elf).abi().name(), List.of(), List.of(), Set.of())
+                    : direct.scan(elf);
+            return new ObjectReport(member, r, pointers == null ? List.of() : pointers.scan(elf));
+        }
+    }
+
+    private static FileReport scanFile(Scanners scanner, Path path) {
         FileReport report = new FileReport(path.toString());
         try {
             ObjectReader.read(path, (member, elf) -> {
                 try {
-                    report.objects.add(new ObjectReport(member, scanner.scan(elf)));
+                    report.objects.add(scanner.scan(member, elf));
                 } catch (ElfFormatException e) {
                     throw new ObjectReaderFailure(member, e.getMessage());
                 }
@@ -210,10 +251,10 @@ final class ScanCommand implements Callable<Integer> {
         }
     }
 
-    private record ObjectReport(String member, ScanResult result) {}
+    private record ObjectReport(String member, ScanResult result, List<PointerSite> pointerSites) {}
 
     private interface Output {
-        void add(String file, String member, ScanResult result);
+        void add(String file, String member, ScanResult result, List<PointerSite> pointerSites);
 
         void finish();
     }
@@ -227,17 +268,9 @@ final class ScanCommand implements Callable<Integer> {
         }
 
         @Override
-        public void add(String file, String member, ScanResult result) {
+        public void add(String file, String member, ScanResult result, List<PointerSite> pointerSites) {
             for (CallSite s : result.sites()) {
-                sb.setLength(0);
-                sb.append("{\"file\":");
-                Json.string(sb, file);
-                if (member != null) {
-                    sb.append(",\"member\":");
-                    Json.string(sb, member);
-                }
-                sb.append(",\"arch\":");
-                Json.string(sb, result.arch());
+                start(file, member, result);
                 sb.append(",\"section\":");
                 Json.string(sb, s.section());
                 sb.append(",\"offset\":").append(s.offset());
@@ -252,6 +285,36 @@ final class ScanCommand implements Callable<Integer> {
                 sb.append('}');
                 out.println(sb);
             }
+            for (PointerSite s : pointerSites) {
+                start(file, member, result);
+                sb.append(",\"section\":");
+                Json.string(sb, s.section());
+                sb.append(",\"offset\":").append(s.offset());
+                sb.append(",\"length\":").append(s.length());
+                sb.append(",\"kind\":\"").append(s.kind().label()).append('"');
+                sb.append(",\"pointer\":");
+                Json.string(sb, s.pointer());
+                sb.append(",\"default\":");
+                Json.string(sb, s.defaultTarget());
+                sb.append(",\"function\":");
+                Json.string(sb, s.function());
+                sb.append(",\"function_offset\":").append(s.functionOffset());
+                sb.append(",\"via\":\"").append(CallSite.Via.RELOCATION.label()).append('"');
+                sb.append('}');
+                out.println(sb);
+            }
+        }
+
+        private void start(String file, String member, ScanResult result) {
+            sb.setLength(0);
+            sb.append("{\"file\":");
+            Json.string(sb, file);
+            if (member != null) {
+                sb.append(",\"member\":");
+                Json.string(sb, member);
+            }
+            sb.append(",\"arch\":");
+            Json.string(sb, result.arch());
         }
 
         @Override
@@ -264,32 +327,62 @@ final class ScanCommand implements Callable<Integer> {
         private final List<String[]> rows = new ArrayList<>();
         private final Map<SiteKind, Integer> counts = new EnumMap<>(SiteKind.class);
         private final boolean quiet;
+        /** With --pointer: a DEFAULT column (the slot's static initializer), "-" for direct sites. */
+        private final boolean pointers;
         private int objects;
         /** Whether a site was found by decoding: only then is there a VIA column. */
         private boolean decoded;
 
-        TableOutput(PrintWriter out, boolean quiet) {
+        TableOutput(PrintWriter out, boolean quiet, boolean pointers) {
             this.out = out;
             this.quiet = quiet;
+            this.pointers = pointers;
         }
 
         @Override
-        public void add(String file, String member, ScanResult result) {
+        public void add(String file, String member, ScanResult result, List<PointerSite> pointerSites) {
             objects++;
             String where = Diagnostics.where(file, member);
+            // Direct and pointer sites interleaved in (section, offset) order.
+            List<Object[]> ordered = new ArrayList<>();
             for (CallSite s : result.sites()) {
                 counts.merge(s.kind(), 1, Integer::sum);
                 decoded |= s.via() == CallSite.Via.DECODED;
-                rows.add(new String[] {where, s.section(), "0x" + Long.toHexString(s.offset()),
-                        s.kind().label(), s.length() == 0 ? "-" : Integer.toString(s.length()), s.target(),
-                        s.function() == null ? "-" : s.function() + "+0x" + Long.toHexString(s.functionOffset()),
-                        s.via().label()});
+                ordered.add(new Object[] {s.sectionIndex(), s.offset(), row(where, s.section(), s.offset(), s.kind(),
+                        s.length(), s.target(), null, s.function(), s.functionOffset(), s.via())});
             }
+            for (PointerSite s : pointerSites) {
+                counts.merge(s.kind(), 1, Integer::sum);
+                ordered.add(new Object[] {s.sectionIndex(), s.offset(), row(where, s.section(), s.offset(), s.kind(),
+                        s.length(), s.pointer(), s.defaultTarget(), s.function(), s.functionOffset(),
+                        CallSite.Via.RELOCATION)});
+            }
+            if (!pointerSites.isEmpty() && !result.sites().isEmpty()) {
+                ordered.sort(java.util.Comparator.<Object[]>comparingInt(o -> (Integer) o[0])
+                        .thenComparingLong(o -> (Long) o[1]));
+            }
+            for (Object[] o : ordered) {
+                rows.add((String[]) o[2]);
+            }
+        }
+
+        private String[] row(String where, String section, long offset, SiteKind kind, int length, String target,
+                String defaultTarget, String function, long functionOffset, CallSite.Via via) {
+            List<String> r = new ArrayList<>(List.of(where, section, "0x" + Long.toHexString(offset), kind.label(),
+                    length == 0 ? "-" : Integer.toString(length), target));
+            if (pointers) {
+                r.add(defaultTarget == null ? "-" : defaultTarget);
+            }
+            r.add(function == null ? "-" : function + "+0x" + Long.toHexString(functionOffset));
+            r.add(via.label());
+            return r.toArray(new String[0]);
         }
 
         @Override
         public void finish() {
-            String[] head = {"FILE", "SECTION", "OFFSET", "KIND", "LEN", "TARGET", "FUNCTION", "VIA"};
+            String[] head = pointers
+                    ? new String[] {"FILE", "SECTION", "OFFSET", "KIND", "LEN", "TARGET", "DEFAULT", "FUNCTION", "VIA"}
+                    : new String[] {"FILE", "SECTION", "OFFSET", "KIND", "LEN", "TARGET", "FUNCTION", "VIA"};
             int columns = decoded ? head.length : head.length - 1;
             int[] w = new int[head.length];
             for (int c = 0; c < head.length; c++) {

@@ -19,19 +19,32 @@ final class TargetOptions {
 
     /** The matcher, or null after reporting why there is none. */
     TargetMatcher matcher(Diagnostics diag) {
-        List<String> globs = new ArrayList<>(targets);
-        if (targetsFile != null) {
-            try {
-                globs.addAll(TargetMatcher.readFile(targetsFile));
-            } catch (IOException e) {
-                diag.error(targetsFile.toString(), Diagnostics.failure(e));
-                return null;
-            }
+        List<String> globs = globs(targets, targetsFile, diag);
+        if (globs == null) {
+            return null;
         }
         if (globs.isEmpty()) {
             diag.error("no targets: give --target or --targets-file");
             return null;
         }
         return TargetMatcher.of(globs);
+    }
+
+    boolean given() {
+        return !targets.isEmpty() || targetsFile != null;
+    }
+
+    /** The globs given on the command line plus those of {@code file}; null after reporting a file that cannot be read. */
+    static List<String> globs(List<String> given, Path file, Diagnostics diag) {
+        List<String> globs = new ArrayList<>(given);
+        if (file != null) {
+            try {
+                globs.addAll(TargetMatcher.readFile(file));
+            } catch (IOException e) {
+                diag.error(file.toString(), Diagnostics.failure(e));
+                return null;
+            }
+        }
+        return globs;
     }
 }

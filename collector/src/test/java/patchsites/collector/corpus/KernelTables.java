@@ -127,6 +127,15 @@ public final class KernelTables {
         return out;
     }
 
+    /** The unsigned byte at {@code offset} of section {@code name}. */
+    public int byteAt(String name, long offset) {
+        int s = section(name);
+        if (s < 0 || offset < 0 || offset >= sh(s, 32)) {
+            throw new IllegalArgumentException(name + "+" + offset + " is outside the section");
+        }
+        return b.get((int) (sh(s, 24) + offset)) & 0xff;
+    }
+
     /** {@code n} bytes at {@code offset} of section {@code name}, as hex, for failure messages. */
     public String bytes(String name, long offset, int n) {
         int s = section(name);
