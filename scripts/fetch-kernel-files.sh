@@ -7,16 +7,24 @@
 # Usage: scripts/fetch-kernel-files.sh [DEST]
 #   DEST defaults to $PATCHSITES_CORPUS, else ~/.cache/patchsites/corpus; the files go to
 #   DEST/linux-6.1/ (tree layout), the package version to DEST/linux-6.1/VERSION.
+# Usage: scripts/fetch-kernel-files.sh --tree [DIR]
+#   The whole tree, for the kernel boot test (linker-scripts/kbuild/boot/kernel-boot-test):
+#   DIR defaults to ~/.cache/patchsites/linux-6.1-tree; prints DIR.
 # Source: Debian's linux-source-6.1 — /usr/src/linux-source-6.1.tar.xz when the package is
 # installed, else the package fetched with apt-get download (not installed). Idempotent.
 set -euo pipefail
 
-dest="${1:-${PATCHSITES_CORPUS:-$HOME/.cache/patchsites/corpus}}/linux-6.1"
+if [[ ${1:-} == --tree ]]; then
+    dest="${2:-$HOME/.cache/patchsites/linux-6.1-tree}"
+    files=()
+else
+    dest="${1:-${PATCHSITES_CORPUS:-$HOME/.cache/patchsites/corpus}}/linux-6.1"
+    files=(scripts/link-vmlinux.sh include/asm-generic/vmlinux.lds.h scripts/Makefile.vmlinux_o scripts/Makefile.vmlinux)
+fi
 if [[ -f "$dest/.complete" ]]; then
   echo "$dest"
   exit 0
 fi
-files=(scripts/link-vmlinux.sh include/asm-generic/vmlinux.lds.h scripts/Makefile.vmlinux_o scripts/Makefile.vmlinux)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -41,6 +49,7 @@ fi
 
 rm -rf "$dest.partial"
 mkdir -p "$dest.partial"
+# (no files: the whole tree)
 tar -xJf "$tarball" -C "$dest.partial" --strip-components=1 "${files[@]/#/linux-source-6.1/}"
 echo "Package: linux-source-6.1 Version: $version" > "$dest.partial/VERSION"
 touch "$dest.partial/.complete"

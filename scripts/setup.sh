@@ -35,6 +35,17 @@ done
 have clang-19        || need+=(clang-19)
 have ld.lld-19       || need+=(lld-19)
 have llvm-objdump-19 || need+=(llvm-19)
+# The kernel boot test (linker-scripts/kbuild/boot/kernel-boot-test) builds Linux 6.1 (flex,
+# bison, bc, libelf-dev for objtool, libssl-dev for the sign-file and extract-cert tools, cpio),
+# boots it under qemu-system-x86_64 with a busybox-static initramfs.
+have flex    || need+=(flex)
+have bison   || need+=(bison)
+have bc      || need+=(bc)
+have cpio    || need+=(cpio)
+[[ -f /usr/include/libelf.h ]] || need+=(libelf-dev)
+[[ -f /usr/include/openssl/ssl.h ]] || need+=(libssl-dev)
+have qemu-system-x86_64 || need+=(qemu-system-x86)
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 # qemu-user runs the cross-built programs (qemu-aarch64-static, ..., qemu-loongarch64-static).
 have qemu-loongarch64-static || need+=(qemu-user-static)
 
