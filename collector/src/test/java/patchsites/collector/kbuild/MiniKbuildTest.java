@@ -206,6 +206,61 @@ class MiniKbuildTest {
         assertTrue(sections.contains(".rela.static_call_sites") && sections.contains(".rela.retpoline_sites"), sections);
     }
 
+    /**
+     * Several objects (Makefile.modfinal's batch over the modules): one emit per table over all of
+     * them, each object gets its own table; an error in one leaves every object as it was.
+     */
+    @Test
+    void severalObjectsEachGetTheirTableOrNoneChanges() throws IOException {
+        Files.writeString(tree.resolve("modules.conf"), String.join("\n",
+                "targets = __SCT__*", "section = .static_call_sites", "layout = site-key", "key-prefix = __SCT__=__SCK__",
+                "key-fallback = target", "min-entries = 0", "audit = yes", ""));
+        List<String> objects = List.of("kernel/impl.o", "kernel/process.o", "kernel/main.o", "lib/branch.o");
+        Map<String, byte[]> before = new HashMap<>();
+        for (String o : objects) {
+            before.put(o, Files.readAllBytes(tree.resolve(o)));
+        }
+        List<String> args = new java.util.ArrayList<>(List.of("-c", "modules.conf"));
+        args.addAll(objects);
+
+        // One of them not an object: an error, and none of them changed (no copy left behind).
+        Files.writeString(tree.resolve("lib/bad.o"), "not an object\n");
+        List<String> withBad = new java.util.ArrayList<>(args);
+        withBad.add("lib/bad.o");
+        Tools.Result bad = hook(Map.of("quiet", "quiet_"), withBad.toArray(String[]::new));
+        assertEquals(1, bad.rc(), bad::describe);
+        assertTrue(bad.err().contains("patchsites-kbuild: error: "), bad::describe);
+        for (String o : objects) {
+            assertArrayEquals(before.get(o), Files.readAllBytes(tree.resolve(o)), o + " changed");
+        }
+        String left = Kbuild.run(tree, env, "find", ".", "-name", "*.patchsites").ok().out();
+        assertEquals("", left, "copies left behind");
+
+        Tools.Result r = hook(Map.of("quiet", "quiet_"), args.toArray(String[]::new)).ok();
+        for (String o : objects) {
+            assertTrue(r.out().contains("  PATCHSITES " + o + "\n"), r::describe);
+            String json = Kbuild.run(tree, env, bin.resolve("patchsites").toString(), "scan", "--target=__SCT__*", "--json", o)
+                    .ok().out();
+            int sites = (int) json.lines().filter(l -> !l.isBlank()).count();
+            String sections = Kbuild.run(tree, env, "readelf", "-SW", o).ok().out();
+            if (sites > 0) {
+                assertEquals(sites, tableEntries(tree.resolve(o)), o);
+            }
+            assertTrue(sites > 0 || !sections.contains(".static_call_sites") || sections.matches(
+                    "(?s).*\\] \\.static_call_sites\\s+PROGBITS\\s+[0-9a-f]+ [0-9a-f]+ 0+ .*"), o + ": " + sections);
+        }
+        assertTrue(objects.stream().anyMatch(o -> !java.util.Arrays.equals(before.get(o), readAll(tree.resolve(o)))),
+                "no object got a table");
+    }
+
+    private static byte[] readAll(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static List<Arguments> failures() {
         return List.of(
                 Arguments.of("no configuration", "", List.of("--config=missing.conf", "vmlinux.o"),
