@@ -12,6 +12,8 @@ export PATCHSITES_CORPUS_612="${PATCHSITES_CORPUS_612:-$HOME/.cache/patchsites/c
 bash scripts/fetch-corpus.sh --kernel=6.12-cloud "$PATCHSITES_CORPUS_612" >/dev/null
 # linux-6.1 files the kbuild tests patch and run (link-vmlinux.sh, vmlinux.lds.h): linux-source-6.1.
 bash scripts/fetch-kernel-files.sh "$PATCHSITES_CORPUS" >/dev/null
+# The whole linux-source-6.1 tree for the kernel boot test (KernelBootTest; cached).
+bash scripts/fetch-kernel-files.sh --tree >/dev/null
 # The corpus is there now: a test that cannot find it must fail, not skip.
 export PATCHSITES_REQUIRE_CORPUS=true
 mvn -B -ntp verify

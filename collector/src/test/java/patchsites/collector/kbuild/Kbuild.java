@@ -71,6 +71,10 @@ final class Kbuild {
     }
 
     static Tools.Result run(Path dir, Map<String, String> env, List<String> cmd) {
+        return run(dir, env, cmd, TIMEOUT_SECONDS);
+    }
+
+    static Tools.Result run(Path dir, Map<String, String> env, List<String> cmd, long timeoutSeconds) {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         Map<String, String> e = pb.environment();
         // Make's and kbuild's variables of the test's own environment stay out.
@@ -79,7 +83,7 @@ final class Kbuild {
             e.remove(v);
         }
         e.putAll(env);
-        return Tools.exec(pb, TIMEOUT_SECONDS);
+        return Tools.exec(pb, timeoutSeconds);
     }
 
     /** Runs a bash script in {@code dir} ({@code set -euo pipefail}). */
