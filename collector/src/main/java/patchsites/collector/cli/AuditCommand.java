@@ -62,9 +62,9 @@ final class AuditCommand implements Callable<Integer> {
     @Option(names = "--layout", required = true, paramLabel = "LAYOUT", description = "site-key, site or abs.")
     String layout;
 
-    @Option(names = "--key-prefix", paramLabel = "FROM=TO",
-            description = "site-key: check that each key is the target with FROM replaced by TO (or the target itself).")
-    String keyPrefix;
+    /** With --key-prefix each key is checked: the target with FROM replaced by TO, or the target itself. */
+    @Mixin
+    KeyOptions keyOptions;
 
     @Option(names = "--x86-policy", paramLabel = "POLICY", defaultValue = "aligned",
             description = "linux (always INT3), aligned (default: rel32 4-byte aligned), cacheline (rel32 within 64 bytes).")
@@ -89,14 +89,7 @@ final class AuditCommand implements Callable<Integer> {
         verbose = Main.of(spec).verbose;
         Auditor.Options options;
         try {
-            TableEmitter.KeyRule keys = null;
-            if (keyPrefix != null) {
-                int eq = keyPrefix.indexOf('=');
-                if (eq <= 0) {
-                    throw new IllegalArgumentException("--key-prefix takes FROM=TO");
-                }
-                keys = new TableEmitter.KeyRule(keyPrefix.substring(0, eq), keyPrefix.substring(eq + 1), true);
-            }
+            TableEmitter.KeyRule keys = keyOptions.rule(true);
             boolean anyTarget = !targetOptions.targets.isEmpty() || targetOptions.targetsFile != null;
             options = new Auditor.Options(section, TableLayout.parse(layout), anyTarget ? targetOptions.matcher(diag) : null,
                     keys, new ModelOptions(X86Policy.parse(x86Policy)));

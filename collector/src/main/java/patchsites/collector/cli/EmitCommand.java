@@ -74,9 +74,8 @@ final class EmitCommand implements Callable<Integer> {
     @Option(names = "--layout", required = true, paramLabel = "LAYOUT", description = "site-key, site or abs.")
     String layout;
 
-    @Option(names = "--key-prefix", paramLabel = "FROM=TO",
-            description = "site-key: the key symbol is the target with prefix FROM replaced by TO (__SCT__=__SCK__).")
-    String keyPrefix;
+    @Mixin
+    KeyOptions keyOptions;
 
     @Option(names = "--key-fallback", paramLabel = "target|error", defaultValue = "target",
             description = "site-key: when the key symbol is not in the object, use the target itself (default,"
@@ -271,13 +270,7 @@ final class EmitCommand implements Callable<Integer> {
             case "error": fallback = false; break;
             default: throw new IllegalArgumentException("--key-fallback takes target or error, not '" + keyFallback + "'");
         }
-        if (keyPrefix == null) {
-            return new TableEmitter.KeyRule(null, null, fallback);
-        }
-        int eq = keyPrefix.indexOf('=');
-        if (eq <= 0) {
-            throw new IllegalArgumentException("--key-prefix takes FROM=TO, e.g. __SCT__=__SCK__");
-        }
-        return new TableEmitter.KeyRule(keyPrefix.substring(0, eq), keyPrefix.substring(eq + 1), fallback);
+        TableEmitter.KeyRule rule = keyOptions.rule(fallback);
+        return rule != null ? rule : new TableEmitter.KeyRule(null, null, fallback);
     }
 }
