@@ -80,6 +80,16 @@ public interface Arch {
         return 0;
     }
 
+    /**
+     * The length of the patched-out form of a call at the start of {@code bytes} (x86: the 5-byte
+     * NOP {@code 0f 1f 44 00 00} that ftrace and objtool {@code --mnop} put where {@code call
+     * __fentry__} was), or 0 when the bytes are not one. Such a site is in a table but no longer
+     * a branch.
+     */
+    default int patchedOutCallLength(byte[] bytes) {
+        return 0;
+    }
+
     /** The runtime model's rules for this architecture. */
     PatchRules patchRules(ModelOptions options);
 

@@ -29,6 +29,11 @@ public final class I386 implements Arch {
     }
 
     @Override
+    public int patchedOutCallLength(byte[] bytes) {
+        return X86_64.isNop5(bytes) ? 5 : 0;
+    }
+
+    @Override
     public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
         if (relocType != R_386_PC32 && relocType != R_386_PLT32) {
             return false;

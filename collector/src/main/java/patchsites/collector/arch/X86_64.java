@@ -29,6 +29,18 @@ public final class X86_64 implements Arch {
                     R_X86_64_GOTPCRELX, "GOTPCRELX", R_X86_64_REX_GOTPCRELX, "REX_GOTPCRELX"))
             .withTemplateSection(ALTERNATIVES);
 
+    /** The kernel's 5-byte NOP (x86_nops[5], P6 form: nopl 0x0(%rax,%rax,1)), what replaces a 5-byte call. */
+    private static final byte[] NOP5 = {0x0f, 0x1f, 0x44, 0x00, 0x00};
+
+    static boolean isNop5(byte[] bytes) {
+        return bytes.length >= NOP5.length && java.util.Arrays.equals(bytes, 0, NOP5.length, NOP5, 0, NOP5.length);
+    }
+
+    @Override
+    public int patchedOutCallLength(byte[] bytes) {
+        return X86_64.isNop5(bytes) ? 5 : 0;
+    }
+
     @Override
     public ArchAbi abi() {
         return ABI;

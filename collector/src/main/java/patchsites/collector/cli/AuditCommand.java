@@ -13,6 +13,7 @@ import patchsites.collector.emit.TableEmitter;
 import patchsites.collector.emit.TableLayout;
 import patchsites.collector.scan.CallSite;
 import patchsites.collector.table.Auditor;
+import patchsites.collector.table.TableBounds;
 import patchsites.model.ModelOptions;
 import patchsites.model.Verdict;
 import patchsites.model.X86Policy;
@@ -37,9 +38,17 @@ import picocli.CommandLine.Model.CommandSpec;
                 "permits; those atomic for some placements are counted as placement-dependent.",
                 "",
                 "In a linked program the table is the section of its name or, inside another",
-                "output section (vmlinux keeps .static_call_sites in .rodata), the bytes between",
-                "__start_<id> and __stop_<id>. --verbose lists every entry, not only those with",
-                "problems.",
+                "output section, the bytes between __start_<id> and __stop_<id> (--bounds names",
+                "others). Missing and extra entries are found from the relocations of the code:",
+                "objects always, linked programs when they kept them (ld --emit-relocs, the",
+                "kernel's vmlinux); the output says which (\"checked by relocations\" or",
+                "\"none\"). --verbose lists every entry, not only those with problems.",
+                "",
+                "--kernel audits a kernel package in one run: vmlinux (the -dbg package's, with",
+                "symbols) and every .ko, or directories holding them, each table with the",
+                "kernel's own bounds (vmlinux: __start_static_call_sites, __start_mcount_loc,",
+                "__retpoline_sites, __return_sites and their ends; docs/kbuild.md), then a",
+                "summary per table. Exit 0 only when every table of every file is consistent.",
                 "",
                 "Examples:",
                 "  patchsites audit --section=.static_call_sites --layout=site-key kvm.ko",
@@ -56,15 +65,27 @@ final class AuditCommand implements Callable<Integer> {
     @Mixin
     TargetOptions targetOptions;
 
-    @Option(names = "--section", required = true, paramLabel = "NAME", description = "The table section.")
+    @Option(names = "--section", paramLabel = "NAME", description = "The table section (required unless --kernel).")
     String section;
 
-    @Option(names = "--layout", required = true, paramLabel = "LAYOUT", description = "site-key, site or abs.")
+    @Option(names = "--layout", paramLabel = "LAYOUT", description = "site-key, site or abs (required unless --kernel).")
     String layout;
 
     /** With --key-prefix each key is checked: the target with FROM replaced by TO, or the target itself. */
     @Mixin
     KeyOptions keyOptions;
+
+    @Option(names = "--kernel", description = "Every x86 kernel table (.static_call_sites, __mcount_loc, .retpoline_sites,"
+            + " .return_sites) of vmlinux and modules, with the kernel's targets, keys and bounds; a FILE may be a"
+            + " directory (every vmlinux* and *.ko under it). Prints a summary per table.")
+    boolean kernel;
+
+    @Option(names = "--bounds", paramLabel = "START,STOP", description = "Linked programs: the table lies between these"
+            + " two symbols or 0x addresses (instead of its own section or __start_<id>/__stop_<id>).")
+    String bounds;
+
+    @Mixin
+    JobsOption jobs;
 
     @Option(names = "--x86-policy", paramLabel = "POLICY", defaultValue = "aligned",
             description = "linux (always INT3), aligned (default: rel32 4-byte aligned), cacheline (rel32 within 64 bytes).")
@@ -88,16 +109,42 @@ final class AuditCommand implements Callable<Integer> {
         Diagnostics diag = Main.diagnostics(spec);
         verbose = Main.of(spec).verbose;
         Auditor.Options options;
+        TableBounds override;
         try {
+            override = bounds == null ? null : TableBounds.parse(bounds);
+            String badJobs = jobs.check();
+            if (badJobs != null) {
+                throw new IllegalArgumentException(badJobs);
+            }
+            if (kernel) {
+                if (section != null || layout != null || keyOptions.keyPrefix != null || !targetOptions.targets.isEmpty()
+                        || targetOptions.targetsFile != null) {
+                    throw new IllegalArgumentException("--kernel brings every table's section, layout, targets and keys;"
+                            + " it takes no --section, --layout, --key-prefix or --target");
+                }
+                List<Path> all = KernelAudit.expand(files);
+                if (all.isEmpty()) {
+                    throw new IllegalArgumentException("no vmlinux or .ko file under " + files);
+                }
+                return new KernelAudit(new ModelOptions(X86Policy.parse(x86Policy)), override, verbose, json)
+                        .run(all, jobs.threads(all.size(), Runtime.getRuntime().availableProcessors()), out, diag);
+            }
+            if (section == null || layout == null) {
+                throw new IllegalArgumentException("audit needs --section and --layout (or --kernel)");
+            }
             TableEmitter.KeyRule keys = keyOptions.rule(true);
             boolean anyTarget = !targetOptions.targets.isEmpty() || targetOptions.targetsFile != null;
             options = new Auditor.Options(section, TableLayout.parse(layout), anyTarget ? targetOptions.matcher(diag) : null,
-                    keys, new ModelOptions(X86Policy.parse(x86Policy)));
+                    keys, new ModelOptions(X86Policy.parse(x86Policy)),
+                    override != null ? List.of(override) : TableBounds.conventional(section), override != null, null, false);
             if (anyTarget && options.targets() == null) {
                 return 2;
             }
         } catch (IllegalArgumentException e) {
             diag.error(e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            diag.error(Diagnostics.failure(e));
             return 2;
         }
         Progress progress = Progress.of(spec.commandLine().getErr(), "audit", files.size(), diag.quiet());
@@ -156,8 +203,8 @@ final class AuditCommand implements Callable<Integer> {
         }
         out.println(sb);
         out.println("  " + r.policy());
-        out.printf("  problems: %d invalid, %d missing, %d extra, %d duplicates%s%n", r.invalid(), r.missing().size(),
-                r.extra(), r.duplicates(), r.linked() ? " (linked program: missing/extra need relocations, not checked)" : "");
+        out.printf("  problems: %d invalid, %d missing, %d extra, %d duplicates (missing/extra checked by %s)%n", r.invalid(),
+                r.missing().size(), r.extra(), r.duplicates(), r.method().label());
         for (Auditor.EntryReport e : r.entries()) {
             if (verbose || !e.problems().isEmpty()) {
                 out.printf("  entry %d %s %s %s: %s%s%n", e.entry().index(), siteName(e),
@@ -232,7 +279,8 @@ final class AuditCommand implements Callable<Integer> {
         sb.append("},\"placement_dependent\":").append(r.placementDependent());
         sb.append(",\"invalid\":").append(r.invalid()).append(",\"missing\":").append(r.missing().size());
         sb.append(",\"extra\":").append(r.extra()).append(",\"duplicates\":").append(r.duplicates());
-        sb.append(",\"linked\":").append(r.linked()).append(",\"consistent\":").append(r.consistent()).append('}');
+        sb.append(",\"linked\":").append(r.linked()).append(",\"method\":\"").append(r.method().name().toLowerCase())
+                .append('"').append(",\"consistent\":").append(r.consistent()).append('}');
         out.println(sb);
     }
 

@@ -62,7 +62,35 @@ public final class ObjectReader {
         } else if (ElfFile.looksLikeElf(head)) {
             visitor.object(member, ElfFile.parse(src));
         } else {
-            throw new ElfFormatException(src.size() == 0 ? "empty file" : "file format not recognized (neither ELF nor ar archive)");
+            throw new ElfFormatException(src.size() == 0 ? "empty file" : "file format not recognized (neither ELF nor ar archive"
+                    + notElf(src) + ")");
         }
+    }
+
+    /**
+     * What a non-ELF file most likely is, from its magic: users hand over the compressed kernel
+     * (bzImage) or a compressed vmlinux/module where the ELF file is needed. Empty when unknown.
+     */
+    private static String notElf(Source src) {
+        java.nio.ByteBuffer b = src.slice(0, Math.min(0x210, src.size())).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int n = b.limit();
+        int b0 = n > 0 ? b.get(0) & 0xff : -1, b1 = n > 1 ? b.get(1) & 0xff : -1;
+        if (n >= 0x206 && b.getInt(0x202) == 0x53726448) { // "HdrS": the x86 boot protocol header
+            return "; it is a bzImage, the compressed boot image: the tables need the ELF vmlinux with its symbols,"
+                    + " from the -dbg package";
+        }
+        if (b0 == 0x1f && b1 == 0x8b) {
+            return "; it is gzip-compressed: decompress it first";
+        }
+        if (n >= 6 && b0 == 0xfd && b1 == '7' && b.get(2) == 'z' && b.get(3) == 'X' && b.get(4) == 'Z') {
+            return "; it is xz-compressed: decompress it first (xz -d)";
+        }
+        if (n >= 4 && b.getInt(0) == 0xfd2fb528) {
+            return "; it is zstd-compressed: decompress it first (zstd -d)";
+        }
+        if (n >= 3 && b0 == 'B' && b1 == 'Z' && b.get(2) == 'h') {
+            return "; it is bzip2-compressed: decompress it first";
+        }
+        return "";
     }
 }

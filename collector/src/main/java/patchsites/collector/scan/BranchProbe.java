@@ -42,10 +42,11 @@ public final class BranchProbe {
             Relocations rel = elf.relocations(r);
             SymbolTable syms = elf.symbolTable(elf.sectionLink(r));
             Map<Integer, Map<Long, String>> symbolsAt = new HashMap<>();
+            long base = TargetIndex.sectionBase(elf, section); // r_offset is an address in a linked program
             for (int k = 0; k < rel.count(); k++) {
-                long field = rel.offset(k);
+                long field = rel.offset(k) - base;
                 int i = floor(sortedOffsets, field);
-                if (i < 0 || field - sortedOffsets[i] >= MAX_FIELD_DISTANCE || field >= text.limit()) {
+                if (i < 0 || field - sortedOffsets[i] >= MAX_FIELD_DISTANCE || field < 0 || field >= text.limit()) {
                     continue;
                 }
                 long start = sortedOffsets[i];

@@ -34,17 +34,48 @@ import patchsites.model.Verdict;
  * runtime model's verdict: can it be re-targeted with one store, or what does it need.
  */
 public final class Auditor {
-    /** What to check a table against. {@code targets} null: the targets the table's own sites reach. */
+    /**
+     * What to check a table against. {@code targets} null: the targets the table's own sites reach.
+     * {@code bounds}: where a linked program keeps the table when it has no section of its name
+     * ({@code boundsFirst}: even when it has). {@code kinds}: the branch kinds the table may hold
+     * (null: any). {@code nopSites}: an entry may point at the architecture's patched-out call (a
+     * 5-byte NOP where ftrace has converted {@code call __fentry__}).
+     */
     public record Options(String section, TableLayout layout, TargetMatcher targets, TableEmitter.KeyRule keys,
-            ModelOptions model) {}
+            ModelOptions model, List<TableBounds> bounds, boolean boundsFirst, Set<SiteKind> kinds, boolean nopSites) {
+        public Options(String section, TableLayout layout, TargetMatcher targets, TableEmitter.KeyRule keys,
+                ModelOptions model) {
+            this(section, layout, targets, keys, model, TableBounds.conventional(section), false, null, false);
+        }
+    }
+
+    /**
+     * How missing and extra entries were found: from the relocations of the code (objects, and
+     * linked programs that kept theirs: {@code ld --emit-relocs}, the kernel's vmlinux), or not at
+     * all (a linked program without relocations: only the entries themselves are checked).
+     */
+    public enum Method {
+        RELOCATIONS("relocations"), NONE("none: linked program without relocations, missing/extra not checked");
+
+        private final String label;
+
+        Method(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
 
     /** One entry's findings. {@code problems} empty and verdict not invalid: the entry is good. */
     public record EntryReport(TableEntry entry, String section, SiteKind kind, int length, String target,
             Assessment assessment, List<String> problems) {}
 
     /** The whole table's findings. */
-    public record Report(String arch, String policy, boolean linked, List<EntryReport> entries, List<CallSite> missing,
-            Map<Verdict, Integer> verdicts, int placementDependent, int extra, int duplicates, int invalid) {
+    public record Report(String arch, String policy, boolean linked, Method method, List<EntryReport> entries,
+            List<CallSite> missing, Map<Verdict, Integer> verdicts, int placementDependent, int extra, int duplicates,
+            int invalid) {
         public boolean consistent() {
             return missing.isEmpty() && extra == 0 && duplicates == 0 && invalid == 0;
         }
@@ -60,13 +91,14 @@ public final class Auditor {
         // ARM: the same bytes can be an A32 or a Thumb branch; the mapping symbols say which.
         MappingSymbols mapping = arch.abi().mappingSymbols() ? MappingSymbols.of(elf) : null;
         boolean linked = elf.type() != ElfFile.ET_REL;
-        List<TableEntry> entries = TableReader.read(elf, arch, o.section(), o.layout());
+        List<TableEntry> entries = TableReader.read(elf, arch, o.section(), o.layout(), o.bounds(), o.boundsFirst());
+        Method method = !linked || relocatesCode(elf) ? Method.RELOCATIONS : Method.NONE;
+        boolean checked = method != Method.NONE;
 
-        // Sites of the table's targets found afresh (relocatable objects only: linked programs
-        // have no relocations left to scan).
+        // Sites of the table's targets found afresh, from the relocations of the code.
         Map<Long, CallSite> scanned = new HashMap<>();
         TargetMatcher targets = o.targets();
-        if (!linked) {
+        if (checked) {
             if (targets == null) {
                 targets = TargetMatcher.exact(derivedTargets(elf, entries, o.keys()));
             }
@@ -104,15 +136,25 @@ public final class Auditor {
                 }
                 length = rules.branchLength(bytes);
                 CallSite s = scanned.get(k);
+                boolean nop = false;
                 if (s != null) {
                     kind = s.kind();
                     target = s.target();
                     length = s.length();
-                } else if (!linked) {
+                    if (o.kinds() != null && !o.kinds().contains(kind)) {
+                        problems.add("a " + kind.label() + " to " + target + " does not belong in " + o.section());
+                    }
+                } else if (o.nopSites() && arch.patchedOutCallLength(bytes) > 0) {
+                    nop = true; // the call was there and has been converted; its target is gone with it
+                    length = arch.patchedOutCallLength(bytes);
+                } else if (checked) {
                     problems.add("extra: no call or jump to a target starts here");
                     extra++;
                 }
-                if (length <= 0) {
+                if (nop) {
+                    // ftrace turns it back into a call the way it patches every site: INT3 first (text_poke_queue).
+                    a = new Assessment(Verdict.BREAKPOINT, "patched-out call (" + length + "-byte NOP)", 3, false);
+                } else if (length <= 0) {
                     a = Assessment.invalid("bytes " + hex(bytes, 6) + " are not a direct call/jump");
                 } else {
                     byte[] insn = java.util.Arrays.copyOf(bytes, length);
@@ -169,8 +211,23 @@ public final class Auditor {
                 missing.add(s.getValue());
             }
         }
-        return new Report(arch.abi().name(), rules.policy(), linked, reports, missing, verdicts, placementDependent, extra,
-                duplicates, invalid);
+        return new Report(arch.abi().name(), rules.policy(), linked, method, reports, missing, verdicts, placementDependent,
+                extra, duplicates, invalid);
+    }
+
+    /** Some executable section has a relocation section: objects always, linked programs with --emit-relocs. */
+    private static boolean relocatesCode(ElfFile elf) {
+        for (int r = 1; r < elf.sectionCount(); r++) {
+            int t = elf.sectionType(r);
+            int target = elf.sectionInfo(r);
+            // Not the dynamic ones (SHF_ALLOC: .rel.plt names .plt on i386): those say nothing of direct branches.
+            if ((t == ElfFile.SHT_REL || t == ElfFile.SHT_RELA) && target > 0 && target < elf.sectionCount()
+                    && elf.isExecutable(target) && (elf.type() == ElfFile.ET_REL
+                            || (elf.sectionFlags(r) & ElfFile.SHF_ALLOC) == 0)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

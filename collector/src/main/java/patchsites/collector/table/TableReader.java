@@ -10,7 +10,6 @@ import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.Relocations;
 import patchsites.collector.elf.SymbolTable;
 import patchsites.collector.emit.TableLayout;
-import patchsites.lds.LinkerScript;
 
 /**
  * Decodes an existing call-site table: through its relocations in a relocatable object (the
@@ -22,6 +21,21 @@ public final class TableReader {
     private TableReader() {}
 
     public static List<TableEntry> read(ElfFile elf, Arch arch, String section, TableLayout layout) {
+        return read(elf, arch, section, layout, TableBounds.conventional(section), false);
+    }
+
+    /**
+     * The table {@code section}; in a linked program that has no section of that name, the bytes
+     * between the first of {@code bounds} whose two symbols it defines. {@code boundsFirst}: the
+     * bounds win even over a section of that name (the user named them).
+     */
+    public static List<TableEntry> read(ElfFile elf, Arch arch, String section, TableLayout layout,
+            List<TableBounds> bounds, boolean boundsFirst) {
+        int entry = layout.entrySize(elf.is64());
+        boolean linked = elf.type() != ElfFile.ET_REL;
+        if (linked && boundsFirst) {
+            return between(elf, section, layout, entry, bounds);
+        }
         int table = -1;
         for (int i = 1; i < elf.sectionCount(); i++) {
             if (elf.sectionName(i).equals(section)) {
@@ -31,16 +45,10 @@ public final class TableReader {
                 table = i;
             }
         }
-        int entry = layout.entrySize(elf.is64());
-        if (table < 0 && elf.type() != ElfFile.ET_REL) {
+        if (table < 0 && linked) {
             // A linked program may keep the table inside another output section, bracketed by its
-            // bounds: the kernel's vmlinux.lds puts .static_call_sites in .rodata (RO_AFTER_INIT_DATA).
-            List<TableEntry> bounded = readBetweenBounds(elf, section, layout, entry);
-            if (bounded != null) {
-                return bounded;
-            }
-            throw new ElfFormatException("no section " + section + " and no " + LinkerScript.startSymbol(section) + "/"
-                    + LinkerScript.stopSymbol(section) + " symbols");
+            // bounds: the kernel's vmlinux.lds puts .static_call_sites in .data, __mcount_loc in .init.data.
+            return between(elf, section, layout, entry, bounds);
         }
         if (table < 0) {
             throw new ElfFormatException("no section " + section);
@@ -55,56 +63,104 @@ public final class TableReader {
                 : readLinked(elf, elf.sectionAddress(table), data, layout, entry);
     }
 
+    /** Whether {@code elf} holds table {@code section}: its own section, or one of {@code bounds} defined. */
+    public static boolean present(ElfFile elf, String section, List<TableBounds> bounds) {
+        for (int i = 1; i < elf.sectionCount(); i++) {
+            if (elf.sectionName(i).equals(section)) {
+                return true;
+            }
+        }
+        if (elf.type() == ElfFile.ET_REL) {
+            return false;
+        }
+        for (TableBounds b : bounds) {
+            if (resolve(elf, b.start()) != null && resolve(elf, b.stop()) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<TableEntry> between(ElfFile elf, String section, TableLayout layout, int entry,
+            List<TableBounds> bounds) {
+        for (TableBounds b : bounds) {
+            List<TableEntry> found = readBetweenBounds(elf, b, layout, entry);
+            if (found != null) {
+                return found;
+            }
+        }
+        StringBuilder names = new StringBuilder();
+        for (TableBounds b : bounds) {
+            names.append(names.length() == 0 ? "" : " nor ").append(b.start()).append('/').append(b.stop());
+        }
+        if (!hasSymbols(elf)) {
+            throw new ElfFormatException("no symbol table (a stripped program, or extract-vmlinux output): " + section
+                    + " is found by its bounds " + names + ", which are symbols (audit the vmlinux of the -dbg package,"
+                    + " or give --bounds=0xSTART,0xSTOP)");
+        }
+        throw new ElfFormatException("no section " + section + " and no " + names + " symbols");
+    }
+
+    /** Whether the file has a symbol table (SHT_SYMTAB): a stripped program, extract-vmlinux output, has none. */
+    public static boolean hasSymbols(ElfFile elf) {
+        for (int s = 1; s < elf.sectionCount(); s++) {
+            if (elf.sectionType(s) == ElfFile.SHT_SYMTAB) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
-     * The table between {@code __start_<id>} and {@code __stop_<id>} of a linked program, or null
-     * when the program does not define both.
+     * The value of a bound: a 0x number as given, else the defined symbol of that name (the first
+     * symbol table's), else null. Addresses are unsigned: a kernel's are negative as longs, so
+     * absence is null, never a sign.
      */
-    private static List<TableEntry> readBetweenBounds(ElfFile elf, String section, TableLayout layout, int entry) {
-        String startName = LinkerScript.startSymbol(section), stopName = LinkerScript.stopSymbol(section);
+    private static Long resolve(ElfFile elf, String bound) {
+        Long literal = TableBounds.literal(bound);
+        if (literal != null) {
+            return literal;
+        }
         for (int s = 1; s < elf.sectionCount(); s++) {
             if (elf.sectionType(s) != ElfFile.SHT_SYMTAB) {
                 continue;
             }
             SymbolTable syms = elf.symbolTable(s);
-            // Addresses are unsigned: a kernel's lie in the upper half, negative as a long, so
-            // "found" is a flag and never a sign.
-            long start = 0, stop = 0;
-            boolean haveStart = false, haveStop = false;
             for (int i = 1; i < syms.count(); i++) {
-                if (syms.rawSectionIndex(i) == 0) {
-                    continue; // undefined
-                }
-                String n = syms.name(i);
-                if (n.equals(startName)) {
-                    start = syms.value(i);
-                    haveStart = true;
-                } else if (n.equals(stopName)) {
-                    stop = syms.value(i);
-                    haveStop = true;
+                if (syms.rawSectionIndex(i) != 0 && syms.name(i).equals(bound)) {
+                    return syms.value(i);
                 }
             }
-            if (!haveStart || !haveStop) {
-                return null;
-            }
-            if (Long.compareUnsigned(stop, start) < 0 || Long.remainderUnsigned(stop - start, entry) != 0) {
-                throw new ElfFormatException(startName + " (0x" + Long.toHexString(start) + ") to " + stopName + " (0x"
-                        + Long.toHexString(stop) + ") is not a whole number of " + layout.label() + " entries");
-            }
-            if (stop == start) {
-                return new ArrayList<>();
-            }
-            for (int i = 1; i < elf.sectionCount(); i++) {
-                long addr = elf.sectionAddress(i);
-                if (elf.sectionType(i) == ElfFile.SHT_NOBITS || elf.sectionType(i) == ElfFile.SHT_NULL
-                        || (elf.sectionFlags(i) & SHF_ALLOC) == 0 || !AddressMap.within(start, stop, addr, elf.sectionSize(i))) {
-                    continue;
-                }
-                ByteBuffer data = elf.data(i).slice((int) (start - addr), (int) (stop - start)).order(elf.order());
-                return readLinked(elf, start, data, layout, entry);
-            }
-            throw new ElfFormatException(startName + " to " + stopName + " lies in no section with contents");
+            return null;
         }
         return null;
+    }
+
+    /** The table between the two bounds of a linked program, or null when it does not define both. */
+    private static List<TableEntry> readBetweenBounds(ElfFile elf, TableBounds b, TableLayout layout, int entry) {
+        Long startValue = resolve(elf, b.start()), stopValue = resolve(elf, b.stop());
+        if (startValue == null || stopValue == null) {
+            return null;
+        }
+        long start = startValue, stop = stopValue;
+        String startName = b.start(), stopName = b.stop();
+        if (Long.compareUnsigned(stop, start) < 0 || Long.remainderUnsigned(stop - start, entry) != 0) {
+            throw new ElfFormatException(startName + " (0x" + Long.toHexString(start) + ") to " + stopName + " (0x"
+                    + Long.toHexString(stop) + ") is not a whole number of " + layout.label() + " entries");
+        }
+        if (stop == start) {
+            return new ArrayList<>();
+        }
+        for (int i = 1; i < elf.sectionCount(); i++) {
+            long addr = elf.sectionAddress(i);
+            if (elf.sectionType(i) == ElfFile.SHT_NOBITS || elf.sectionType(i) == ElfFile.SHT_NULL
+                    || (elf.sectionFlags(i) & SHF_ALLOC) == 0 || !AddressMap.within(start, stop, addr, elf.sectionSize(i))) {
+                continue;
+            }
+            ByteBuffer data = elf.data(i).slice((int) (start - addr), (int) (stop - start)).order(elf.order());
+            return readLinked(elf, start, data, layout, entry);
+        }
+        throw new ElfFormatException(startName + " to " + stopName + " lies in no section with contents");
     }
 
     private static final long SHF_ALLOC = 2;

@@ -1,0 +1,288 @@
+package patchsites.collector.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import patchsites.collector.elf.ElfFile;
+import patchsites.collector.elf.ElfFormatException;
+import patchsites.collector.elf.ObjectReader;
+import patchsites.collector.scan.CallSite;
+import patchsites.collector.table.Auditor;
+import patchsites.collector.table.KernelTables;
+import patchsites.collector.table.TableBounds;
+import patchsites.collector.table.TableReader;
+import patchsites.model.ModelOptions;
+import patchsites.model.Verdict;
+
+/**
+ * {@code audit --kernel}: every x86 kernel table of a whole kernel package in one run, the linked
+ * vmlinux and every module. Each file is read once and audited per table it holds; what is kept of
+ * a file is its findings, not its entries (the package has some 300,000). Files are audited in
+ * parallel and reported in argument order (directories: sorted paths).
+ */
+final class KernelAudit {
+    /** One table of one file, reduced to what is printed. */
+    record TableResult(String table, Auditor.Method method, int entries, Map<Verdict, Integer> verdicts, int invalid,
+            int missing, int extra, int duplicates, List<String> problemLines, List<String> problemJson) {
+        boolean consistent() {
+            return invalid == 0 && missing == 0 && extra == 0 && duplicates == 0;
+        }
+    }
+
+    /** One file: its tables, or the one-line error that stopped it. */
+    record FileResult(String file, boolean linked, List<TableResult> tables, String error) {}
+
+    private final ModelOptions model;
+    private final TableBounds override;
+    private final boolean verbose, json;
+
+    KernelAudit(ModelOptions model, TableBounds override, boolean verbose, boolean json) {
+        this.model = model;
+        this.override = override;
+        this.verbose = verbose;
+        this.json = json;
+    }
+
+    /** The files to audit: each argument, or every vmlinux* and *.ko under an argument that is a directory. */
+    static List<Path> expand(List<Path> args) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (Path a : args) {
+            if (!Files.isDirectory(a)) {
+                out.add(a);
+                continue;
+            }
+            try (Stream<Path> walk = Files.walk(a)) {
+                walk.filter(p -> {
+                    String n = p.getFileName().toString();
+                    return Files.isRegularFile(p) && (n.endsWith(".ko") || n.equals("vmlinux") || n.startsWith("vmlinux-"));
+                }).sorted().forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    FileResult auditFile(Path f) {
+        String file = f.toString();
+        List<TableResult> tables = new ArrayList<>();
+        boolean[] linked = new boolean[1];
+        try {
+            if (file.endsWith(".deb")) {
+                throw new ElfFormatException("is a Debian package: unpack it (dpkg -x " + file
+                        + " DIR) and audit DIR, which holds the vmlinux (-dbg package) or the modules");
+            }
+            ObjectReader.read(f, (member, elf) -> {
+                if (member != null) {
+                    throw new ElfFormatException("is an archive; --kernel audits vmlinux and .ko files");
+                }
+                linked[0] = elf.type() != ElfFile.ET_REL;
+                if (linked[0] && override == null && !TableReader.hasSymbols(elf)) {
+                    throw new ElfFormatException("no symbol table (a stripped vmlinux, or extract-vmlinux output): the"
+                            + " bounds of .static_call_sites and __mcount_loc are symbols; audit the vmlinux of the -dbg"
+                            + " package");
+                }
+                for (KernelTables.Table t : KernelTables.X86) {
+                    Auditor.Options o = t.options(!linked[0], model, override);
+                    if (override == null && !TableReader.present(elf, t.section(), o.bounds())) {
+                        continue;
+                    }
+                    tables.add(reduce(file, t.section(), Auditor.audit(elf, o)));
+                }
+                if (linked[0] && tables.isEmpty()) {
+                    // Throws the reason: no symbol table, or none of the bounds.
+                    TableReader.read(elf, patchsites.collector.arch.Arches.forObject(elf), KernelTables.X86.get(0).section(),
+                            KernelTables.X86.get(0).layout(), KernelTables.X86.get(0).bounds(), false);
+                }
+            });
+        } catch (ObjectReader.MemberException e) {
+            return new FileResult(file, false, List.of(), Diagnostics.where(file, e.member) + ": error: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            return new FileResult(file, false, List.of(), file + ": error: " + Diagnostics.failure(e));
+        }
+        return new FileResult(file, linked[0], tables, null);
+    }
+
+    private TableResult reduce(String file, String table, Auditor.Report r) {
+        List<String> lines = new ArrayList<>(), jsonLines = new ArrayList<>();
+        StringBuilder sb = new StringBuilder();
+        for (Auditor.EntryReport e : r.entries()) {
+            if (!verbose && e.problems().isEmpty()) {
+                continue;
+            }
+            String site = e.section() == null ? "(unresolved)" : e.section() + "+0x" + Long.toHexString(e.entry().siteOffset());
+            lines.add(String.format("  %s entry %d %s %s %s: %s%s", table, e.entry().index(), site,
+                    e.kind() == null ? "?" : e.kind().label(), e.target() == null ? "?" : e.target(),
+                    e.assessment().verdict().label(),
+                    e.problems().isEmpty() ? " (" + e.assessment().reason() + ")" : ": " + String.join("; ", e.problems())));
+            if (json) {
+                sb.setLength(0);
+                head(sb, "entry", file, table);
+                sb.append(",\"entry\":").append(e.entry().index()).append(",\"section\":");
+                Json.string(sb, e.section());
+                sb.append(",\"offset\":").append(e.entry().siteOffset()).append(",\"address\":").append(
+                        Long.toUnsignedString(e.entry().siteAddress()));
+                sb.append(",\"kind\":");
+                Json.string(sb, e.kind() == null ? null : e.kind().label());
+                sb.append(",\"target\":");
+                Json.string(sb, e.target());
+                sb.append(",\"key\":");
+                Json.string(sb, e.entry().key());
+                sb.append(",\"verdict\":\"").append(e.assessment().verdict().label()).append("\",\"problems\":[");
+                for (int i = 0; i < e.problems().size(); i++) {
+                    sb.append(i == 0 ? "" : ",");
+                    Json.string(sb, e.problems().get(i));
+                }
+                sb.append("]}");
+                jsonLines.add(sb.toString());
+            }
+        }
+        for (CallSite m : r.missing()) {
+            lines.add(String.format("  %s missing: %s+0x%x %s %s in %s has no entry", table, m.section(), m.offset(),
+                    m.kind().label(), m.target(), m.function() == null ? "?" : m.function()));
+            if (json) {
+                sb.setLength(0);
+                head(sb, "missing", file, table);
+                sb.append(",\"section\":");
+                Json.string(sb, m.section());
+                sb.append(",\"offset\":").append(m.offset()).append(",\"kind\":\"").append(m.kind().label())
+                        .append("\",\"target\":");
+                Json.string(sb, m.target());
+                sb.append(",\"function\":");
+                Json.string(sb, m.function());
+                sb.append('}');
+                jsonLines.add(sb.toString());
+            }
+        }
+        return new TableResult(table, r.method(), r.entries().size(), new EnumMap<>(r.verdicts()), r.invalid(),
+                r.missing().size(), r.extra(), r.duplicates(), lines, jsonLines);
+    }
+
+    private static void head(StringBuilder sb, String type, String file, String table) {
+        sb.append("{\"type\":\"").append(type).append("\",\"file\":");
+        Json.string(sb, file);
+        sb.append(",\"table\":");
+        Json.string(sb, table);
+    }
+
+    /** Audits {@code files} on {@code threads} threads; prints per file, then per table; returns the exit status. */
+    int run(List<Path> files, int threads, PrintWriter out, Diagnostics diag) {
+        long t0 = System.nanoTime();
+        ExecutorService pool = JobsOption.pool(threads, "audit");
+        List<Future<FileResult>> results = new ArrayList<>();
+        for (Path f : files) {
+            results.add(pool.submit(() -> auditFile(f)));
+        }
+        Map<String, long[]> totals = new LinkedHashMap<>(); // files, entries, invalid, missing, extra, duplicates
+        Map<String, Map<Auditor.Method, Integer>> methods = new LinkedHashMap<>();
+        for (KernelTables.Table t : KernelTables.X86) {
+            totals.put(t.section(), new long[6]);
+            methods.put(t.section(), new EnumMap<>(Auditor.Method.class));
+        }
+        int bad = 0, linked = 0, modules = 0;
+        boolean findings = false;
+        for (Future<FileResult> fr : results) {
+            FileResult r;
+            try {
+                r = fr.get();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            out.flush();
+            if (r.error() != null) {
+                diag.error(r.file(), r.error().substring(r.file().length() + ": error: ".length()));
+                bad++;
+                continue;
+            }
+            if (r.linked()) {
+                linked++;
+            } else {
+                modules++;
+            }
+            for (TableResult t : r.tables()) {
+                long[] s = totals.get(t.table());
+                s[0]++;
+                s[1] += t.entries();
+                s[2] += t.invalid();
+                s[3] += t.missing();
+                s[4] += t.extra();
+                s[5] += t.duplicates();
+                methods.get(t.table()).merge(t.method(), 1, Integer::sum);
+                findings |= !t.consistent();
+                if (json) {
+                    t.problemJson().forEach(out::println);
+                    StringBuilder sb = new StringBuilder();
+                    head(sb, "table", r.file(), t.table());
+                    sb.append(",\"method\":\"").append(t.method().name().toLowerCase()).append("\",\"entries\":")
+                            .append(t.entries()).append(",\"verdicts\":{");
+                    boolean first = true;
+                    for (Map.Entry<Verdict, Integer> v : t.verdicts().entrySet()) {
+                        sb.append(first ? "" : ",").append('"').append(v.getKey().label()).append("\":").append(v.getValue());
+                        first = false;
+                    }
+                    sb.append("},\"invalid\":").append(t.invalid()).append(",\"missing\":").append(t.missing())
+                            .append(",\"extra\":").append(t.extra()).append(",\"duplicates\":").append(t.duplicates())
+                            .append(",\"consistent\":").append(t.consistent()).append('}');
+                    out.println(sb);
+                } else if (verbose || !t.consistent()) {
+                    out.printf("%s: %s: %d entries; %d invalid, %d missing, %d extra, %d duplicates (checked by %s)%n",
+                            r.file(), t.table(), t.entries(), t.invalid(), t.missing(), t.extra(), t.duplicates(),
+                            t.method().label());
+                    t.problemLines().forEach(out::println);
+                }
+            }
+        }
+        pool.shutdown();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (bad == files.size()) {
+            out.flush();
+            return 2; // nothing was audited: the one-line errors say why, a table of zeros would not
+        }
+        if (json) {
+            for (Map.Entry<String, long[]> e : totals.entrySet()) {
+                long[] s = e.getValue();
+                StringBuilder sb = new StringBuilder("{\"type\":\"kernel-table\",\"table\":");
+                Json.string(sb, e.getKey());
+                sb.append(",\"files\":").append(s[0]).append(",\"entries\":").append(s[1]).append(",\"invalid\":")
+                        .append(s[2]).append(",\"missing\":").append(s[3]).append(",\"extra\":").append(s[4])
+                        .append(",\"duplicates\":").append(s[5]).append(",\"methods\":{");
+                boolean first = true;
+                for (Map.Entry<Auditor.Method, Integer> m : methods.get(e.getKey()).entrySet()) {
+                    sb.append(first ? "" : ",").append('"').append(m.getKey().name().toLowerCase()).append("\":")
+                            .append(m.getValue());
+                    first = false;
+                }
+                sb.append("}}");
+                out.println(sb);
+            }
+            out.printf("{\"type\":\"kernel\",\"files\":%d,\"linked\":%d,\"modules\":%d,\"bad_input\":%d,"
+                    + "\"consistent\":%b,\"seconds\":%.2f}%n", files.size(), linked, modules, bad, !findings && bad == 0,
+                    seconds);
+        } else {
+            out.printf("kernel tables: %d files (%d linked, %d modules, %d unreadable), %.1f s%n", files.size(), linked,
+                    modules, bad, seconds);
+            out.printf("  %-18s %6s %8s %8s %8s %8s %10s  %s%n", "table", "files", "entries", "invalid", "missing",
+                    "extra", "duplicates", "missing/extra checked by");
+            for (Map.Entry<String, long[]> e : totals.entrySet()) {
+                long[] s = e.getValue();
+                StringBuilder m = new StringBuilder();
+                for (Map.Entry<Auditor.Method, Integer> x : methods.get(e.getKey()).entrySet()) {
+                    m.append(m.length() == 0 ? "" : ", ").append(x.getKey().name().toLowerCase()).append(' ').append(x.getValue());
+                }
+                out.printf("  %-18s %6d %8d %8d %8d %8d %10d  %s%n", e.getKey(), s[0], s[1], s[2], s[3], s[4], s[5],
+                        m.length() == 0 ? "-" : m);
+            }
+            out.println(bad > 0 ? "  result: bad input (exit 2)" : findings ? "  result: findings (exit 1)"
+                    : "  result: every table consistent");
+        }
+        out.flush();
+        return bad > 0 ? 2 : findings ? 1 : 0;
+    }
+}
