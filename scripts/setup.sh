@@ -20,6 +20,8 @@ have patch   || need+=(patch)
 [[ -x /usr/bin/time ]] || need+=(time)
 # recordmcount.pl (the riscv64 mcount oracle of the Cross*Test fixtures) is perl.
 have perl    || need+=(perl)
+# lz4 unpacks the bzImage of Debian's cloud kernel (scripts/fetch-kernel-dbg.sh, as extract-vmlinux does).
+have lz4     || need+=(lz4)
 # Cross toolchains (gcc + binutils + a static glibc per architecture): the cross-architecture
 # tests compile, link and run their programs with them (examples/static-calls/build.sh ARCH,
 # the trampoline templates of linker-scripts, collector's Cross*Test).
