@@ -14,6 +14,9 @@ bash scripts/fetch-corpus.sh --kernel=6.12-cloud "$PATCHSITES_CORPUS_612" >/dev/
 bash scripts/fetch-kernel-files.sh "$PATCHSITES_CORPUS" >/dev/null
 # The whole linux-source-6.1 tree for the kernel boot test (KernelBootTest; cached).
 bash scripts/fetch-kernel-files.sh --tree >/dev/null
+# The kernel Debian ships (cloud -dbg vmlinux, its modules and bzImage): the linked-kernel audit tests.
+export PATCHSITES_KERNEL_DBG="${PATCHSITES_KERNEL_DBG:-$HOME/.cache/patchsites/kernel-dbg}"
+bash scripts/fetch-kernel-dbg.sh "$PATCHSITES_KERNEL_DBG" >/dev/null
 # The corpus is there now: a test that cannot find it must fail, not skip.
 export PATCHSITES_REQUIRE_CORPUS=true
 mvn -B -ntp verify

@@ -90,6 +90,18 @@ public interface Arch {
         return 0;
     }
 
+    /**
+     * Linked programs without relocations: decodes the instruction at {@code pos}, a known
+     * instruction boundary, and returns its length (-1: not decodable). When it is a direct branch
+     * with a displacement that can reach any target (x86: call/jmp/jcc rel32), {@code out} is
+     * filled with its kind, start and length, and {@code out.targetBias} = target - address of
+     * {@code pos}; else {@code out.kind} is null. Returns 0 on architectures that cannot decode
+     * code without relocations here (only x86 has a length decoder).
+     */
+    default int decodeInstruction(ByteBuffer text, int pos, DecodedBranch out) {
+        return 0;
+    }
+
     /** The runtime model's rules for this architecture. */
     PatchRules patchRules(ModelOptions options);
 

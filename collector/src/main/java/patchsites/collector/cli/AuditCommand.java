@@ -203,8 +203,9 @@ final class AuditCommand implements Callable<Integer> {
         }
         out.println(sb);
         out.println("  " + r.policy());
-        out.printf("  problems: %d invalid, %d missing, %d extra, %d duplicates (missing/extra checked by %s)%n", r.invalid(),
-                r.missing().size(), r.extra(), r.duplicates(), r.method().label());
+        out.printf("  problems: %d invalid, %d missing, %d extra, %d duplicates (missing/extra checked by %s%s)%n",
+                r.invalid(), r.missing().size(), r.extra(), r.duplicates(), r.method().label(),
+                r.methodDetail().isEmpty() ? "" : ": " + r.methodDetail());
         for (Auditor.EntryReport e : r.entries()) {
             if (verbose || !e.problems().isEmpty()) {
                 out.printf("  entry %d %s %s %s: %s%s%n", e.entry().index(), siteName(e),

@@ -31,7 +31,7 @@ import patchsites.model.Verdict;
  */
 final class KernelAudit {
     /** One table of one file, reduced to what is printed. */
-    record TableResult(String table, Auditor.Method method, int entries, Map<Verdict, Integer> verdicts, int invalid,
+    record TableResult(String table, Auditor.Method method, String methodDetail, int entries, Map<Verdict, Integer> verdicts, int invalid,
             int missing, int extra, int duplicates, List<String> problemLines, List<String> problemJson) {
         boolean consistent() {
             return invalid == 0 && missing == 0 && extra == 0 && duplicates == 0;
@@ -161,7 +161,7 @@ final class KernelAudit {
                 jsonLines.add(sb.toString());
             }
         }
-        return new TableResult(table, r.method(), r.entries().size(), new EnumMap<>(r.verdicts()), r.invalid(),
+        return new TableResult(table, r.method(), r.methodDetail(), r.entries().size(), new EnumMap<>(r.verdicts()), r.invalid(),
                 r.missing().size(), r.extra(), r.duplicates(), lines, jsonLines);
     }
 
@@ -234,7 +234,7 @@ final class KernelAudit {
                 } else if (verbose || !t.consistent()) {
                     out.printf("%s: %s: %d entries; %d invalid, %d missing, %d extra, %d duplicates (checked by %s)%n",
                             r.file(), t.table(), t.entries(), t.invalid(), t.missing(), t.extra(), t.duplicates(),
-                            t.method().label());
+                            t.method().label() + (t.methodDetail().isEmpty() ? "" : ": " + t.methodDetail()));
                     t.problemLines().forEach(out::println);
                 }
             }

@@ -17,6 +17,7 @@ import patchsites.collector.emit.TableEmitter;
 import patchsites.collector.emit.TableLayout;
 import patchsites.collector.scan.BranchProbe;
 import patchsites.collector.scan.CallSite;
+import patchsites.collector.scan.DecodingScanner;
 import patchsites.collector.scan.MappingSymbols;
 import patchsites.collector.scan.Scanner;
 import patchsites.collector.scan.TargetMatcher;
@@ -55,7 +56,10 @@ public final class Auditor {
      * all (a linked program without relocations: only the entries themselves are checked).
      */
     public enum Method {
-        RELOCATIONS("relocations"), NONE("none: linked program without relocations, missing/extra not checked");
+        RELOCATIONS("relocations"),
+        DECODING("decoding each function (linked program without relocations)"),
+        NONE("none: linked program without relocations or symbols, or an architecture without a length decoder;"
+                + " missing/extra not checked");
 
         private final String label;
 
@@ -73,7 +77,8 @@ public final class Auditor {
             Assessment assessment, List<String> problems) {}
 
     /** The whole table's findings. */
-    public record Report(String arch, String policy, boolean linked, Method method, List<EntryReport> entries,
+    public record Report(String arch, String policy, boolean linked, Method method, String methodDetail,
+            List<EntryReport> entries,
             List<CallSite> missing, Map<Verdict, Integer> verdicts, int placementDependent, int extra, int duplicates,
             int invalid) {
         public boolean consistent() {
@@ -92,13 +97,14 @@ public final class Auditor {
         MappingSymbols mapping = arch.abi().mappingSymbols() ? MappingSymbols.of(elf) : null;
         boolean linked = elf.type() != ElfFile.ET_REL;
         List<TableEntry> entries = TableReader.read(elf, arch, o.section(), o.layout(), o.bounds(), o.boundsFirst());
-        Method method = !linked || relocatesCode(elf) ? Method.RELOCATIONS : Method.NONE;
-        boolean checked = method != Method.NONE;
+        Method method = !linked || relocatesCode(elf) ? Method.RELOCATIONS : Method.DECODING;
 
-        // Sites of the table's targets found afresh, from the relocations of the code.
+        // Sites of the table's targets found afresh: from the relocations of the code, else by
+        // decoding each function (its targets must be named: derived from the entries' branches).
         Map<Long, CallSite> scanned = new HashMap<>();
         TargetMatcher targets = o.targets();
-        if (checked) {
+        String methodDetail = "";
+        if (method == Method.RELOCATIONS) {
             if (targets == null) {
                 targets = TargetMatcher.exact(derivedTargets(elf, entries, o.keys()));
             }
@@ -107,7 +113,22 @@ public final class Auditor {
                     scanned.put(key(s.sectionIndex(), s.offset()), s);
                 }
             }
+        } else {
+            if (targets == null) {
+                targets = TargetMatcher.exact(decodedTargets(elf, entries, o.keys(), rules, mapping, baseRules));
+            }
+            DecodingScanner.Result decoded = DecodingScanner.scan(elf, targets);
+            if (decoded == null) {
+                method = Method.NONE;
+            } else {
+                for (CallSite s : decoded.sites()) {
+                    scanned.put(key(s.sectionIndex(), s.offset()), s);
+                }
+                methodDetail = decoded.functions() + " functions, " + decoded.bytes() + " bytes decoded; lost step in "
+                        + decoded.lostStep();
+            }
         }
+        boolean checked = method != Method.NONE;
 
         Map<Long, Integer> seen = new HashMap<>();
         List<EntryReport> reports = new ArrayList<>(entries.size());
@@ -147,7 +168,7 @@ public final class Auditor {
                 } else if (o.nopSites() && arch.patchedOutCallLength(bytes) > 0) {
                     nop = true; // the call was there and has been converted; its target is gone with it
                     length = arch.patchedOutCallLength(bytes);
-                } else if (checked) {
+                } else if (method == Method.RELOCATIONS) {
                     problems.add("extra: no call or jump to a target starts here");
                     extra++;
                 }
@@ -156,6 +177,10 @@ public final class Auditor {
                     a = new Assessment(Verdict.BREAKPOINT, "patched-out call (" + length + "-byte NOP)", 3, false);
                 } else if (length <= 0) {
                     a = Assessment.invalid("bytes " + hex(bytes, 6) + " are not a direct call/jump");
+                    if (method == Method.DECODING) {
+                        problems.add("extra: no call or jump to a target starts here");
+                        extra++;
+                    }
                 } else {
                     byte[] insn = java.util.Arrays.copyOf(bytes, length);
                     if (kind == null) {
@@ -171,6 +196,15 @@ public final class Auditor {
                             addresses = new AddressMap(elf); // built once: it indexes every symbol
                         }
                         target = addresses.symbolAt(rules.target(insn, e.siteAddress()));
+                    }
+                    // Decoding covers function symbols only; an entry elsewhere is judged by its own bytes.
+                    if (method == Method.DECODING && s == null) {
+                        if (target == null || !targets.matches(target)) {
+                            problems.add("extra: no call or jump to a target starts here");
+                            extra++;
+                        } else if (o.kinds() != null && !o.kinds().contains(kind)) {
+                            problems.add("a " + kind.label() + " to " + target + " does not belong in " + o.section());
+                        }
                     }
                 }
                 if (o.layout() == TableLayout.SITE_KEY && target != null && o.keys() != null) {
@@ -211,7 +245,7 @@ public final class Auditor {
                 missing.add(s.getValue());
             }
         }
-        return new Report(arch.abi().name(), rules.policy(), linked, method, reports, missing, verdicts, placementDependent,
+        return new Report(arch.abi().name(), rules.policy(), linked, method, methodDetail, reports, missing, verdicts, placementDependent,
                 extra, duplicates, invalid);
     }
 
@@ -253,6 +287,37 @@ public final class Auditor {
         for (Map.Entry<Integer, List<Long>> s : bySection.entrySet()) {
             long[] offs = s.getValue().stream().mapToLong(Long::longValue).sorted().distinct().toArray();
             names.addAll(BranchProbe.targets(elf, s.getKey(), offs).values());
+        }
+        return names;
+    }
+
+    /**
+     * A linked program without relocations: the targets the entries' own branches reach (by
+     * address), and the targets their keys name.
+     */
+    private static Set<String> decodedTargets(ElfFile elf, List<TableEntry> entries, TableEmitter.KeyRule keys,
+            PatchRules rules, MappingSymbols mapping, PatchRules baseRules) {
+        Set<String> names = new LinkedHashSet<>();
+        AddressMap addresses = new AddressMap(elf);
+        for (TableEntry e : entries) {
+            if (e.key() != null) {
+                names.add(e.key());
+                if (keys != null && keys.toPrefix() != null && e.key().startsWith(keys.toPrefix())) {
+                    names.add(keys.fromPrefix() + e.key().substring(keys.toPrefix().length()));
+                }
+            }
+            if (e.problem() != null) {
+                continue;
+            }
+            PatchRules r = mapping == null ? rules : baseRules.forState(mapping.at(e.siteSection(), e.siteOffset()));
+            byte[] bytes = bytesAt(elf, e.siteSection(), e.siteOffset());
+            int length = r.branchLength(bytes);
+            if (length > 0) {
+                String name = addresses.symbolAt(r.target(java.util.Arrays.copyOf(bytes, length), e.siteAddress()));
+                if (name != null) {
+                    names.add(name);
+                }
+            }
         }
         return names;
     }

@@ -165,6 +165,35 @@ class ShippedKernelAuditTest {
                 r.out);
     }
 
+    /**
+     * Without relocations (a copy with every .rela section removed) the same sites are found by
+     * decoding each function with the length decoder: the same result as from the relocations.
+     */
+    @Test
+    void withoutRelocationsDecodingFindsTheSameSites() {
+        Path copy = tmp.resolve("vmlinux.norel");
+        Tools.ok(tmp, "objcopy", "--strip-debug", "--remove-relocations=*", ShippedKernel.vmlinux().toString(),
+                copy.toString());
+        assertTrue(!Tools.ok(tmp, "readelf", "-SW", copy.toString()).contains(".rela.text"));
+        Run r = cli("audit", "--kernel", "--json", copy.toString());
+        assertEquals("", r.err);
+        int tables = 0;
+        long missing = 0;
+        for (String line : r.out.split("\n")) {
+            if ("table".equals(field(line, "type"))) {
+                tables++;
+                assertEquals("decoding", field(line, "method"), line);
+                Map<String, Long> t = numbers(line);
+                assertEquals(0, t.get("invalid") + t.get("extra") + t.get("duplicates"), line);
+                missing += t.get("missing");
+            } else if ("missing".equals(field(line, "type"))) {
+                assertTrue(VDSO_FUNCTIONS.contains(field(line, "function")), line);
+            }
+        }
+        assertEquals(4, tables, r.out);
+        assertEquals(5, missing, r.out);
+    }
+
     /** A copy with one .static_call_sites and one __mcount_loc entry moved by one byte: both are named. */
     @Test
     void entryMovedOneByteIsReported() throws Exception {

@@ -69,7 +69,31 @@ class UpperHalfLinkTest {
     @Test
     void tableInItsOwnSectionAudits() {
         link("own", false);
-        assertClean("own", 2, "emitted");
+        String out = assertClean("own", 2, "emitted");
+        assertTrue(out.contains("(missing/extra checked by relocations)"), out);
+    }
+
+    @Test
+    void withoutRelocationsTheCodeIsDecoded() {
+        Tools.ok(tmp, "ld", "-Ttext=" + BASE, "-e", "_start", "-o", "norel", "prog.o", "tramp.o");
+        assertTrue(!Tools.ok(tmp, "readelf", "-SW", "norel").contains(".rela.text"));
+        String out = assertClean("norel", 2, "decoded");
+        assertTrue(out.contains("checked by decoding each function"), out);
+    }
+
+    /** --kernel on a program at kernel addresses: the static-call table between bounds and gcc's __mcount_loc. */
+    @Test
+    void kernelTablesOfAnUpperHalfProgram() {
+        link("bounded", true);
+        String dis = Tools.ok(tmp, "objdump", "-d", "bounded");
+        long fentryCalls = dis.lines().filter(l -> l.matches(".*\\bcall\\s+\\p{XDigit}+ <__fentry__>.*")).count();
+        assertTrue(fentryCalls >= 3, dis);
+        Run r = cli("audit", "--kernel", "--verbose", tmp.resolve("bounded").toString());
+        assertEquals(0, r.rc, r.out + r.err);
+        assertTrue(r.out.contains("bounded: .static_call_sites: 2 entries; 0 invalid, 0 missing, 0 extra, 0 duplicates"
+                + " (checked by relocations)"), r.out);
+        assertTrue(r.out.contains("bounded: __mcount_loc: " + fentryCalls + " entries; 0 invalid, 0 missing, 0 extra"),
+                r.out);
     }
 
     @Test
@@ -102,7 +126,7 @@ class UpperHalfLinkTest {
     }
 
     /** Audit exits 0 with {@code entries} entries, and objdump shows exactly that many branches to __SCT__tick. */
-    private void assertClean(String prog, int entries, String why) {
+    private String assertClean(String prog, int entries, String why) {
         String dis = Tools.ok(tmp, "objdump", "-d", "--no-show-raw-insn", prog);
         Matcher m = Pattern.compile("(?m)^\\s*ffffffff8\\p{XDigit}+:\\s+(call|jmp)\\s+\\p{XDigit}+ <__SCT__tick>").matcher(dis);
         int branches = 0;
@@ -114,7 +138,8 @@ class UpperHalfLinkTest {
                 tmp.resolve(prog).toString());
         assertEquals(0, r.rc, why + ": " + r.out + r.err);
         assertTrue(r.out.contains(": .static_call_sites: " + entries + " entries"), r.out);
-        assertTrue(r.out.contains("0 invalid"), r.out);
+        assertTrue(r.out.contains("0 invalid, 0 missing, 0 extra, 0 duplicates"), r.out);
+        return r.out;
     }
 
     record Run(int rc, String out, String err) {}
