@@ -39,6 +39,7 @@ public final class DecodingScanner {
             return null;
         }
         SymbolTable syms = elf.symbolTable(symtab);
+        java.nio.ByteBuffer names = syms.names().bytes();
         Map<Long, String> targets = new HashMap<>();
         List<long[]> functions = new ArrayList<>(); // section, address, size, symbol
         for (int i = 1; i < syms.count(); i++) {
@@ -47,14 +48,15 @@ public final class DecodingScanner {
                 continue;
             }
             long at = arch.codeAddress(syms.value(i));
-            if (matcher.matches(syms.name(i))) {
+            int nameOffset = syms.nameOffset(i);
+            if (nameOffset != 0 && matcher.matches(names, nameOffset, syms.names().length(nameOffset))) {
                 String prev = targets.get(at);
                 if (prev == null || syms.binding(i) != SymbolTable.STB_LOCAL) {
                     targets.put(at, syms.name(i));
                 }
             }
             if (type == SymbolTable.STT_FUNC && syms.size(i) > 0 && elf.isExecutable(sec)
-                    && elf.sectionType(sec) != ElfFile.SHT_NOBITS && !arch.isTemplateSection(elf.sectionName(sec))) {
+                    && elf.sectionType(sec) != ElfFile.SHT_NOBITS && !arch.abi().isTemplateSection(elf.sectionName(sec))) {
                 functions.add(new long[] {sec, at, syms.size(i), i});
             }
         }

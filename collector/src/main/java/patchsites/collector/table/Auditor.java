@@ -97,7 +97,9 @@ public final class Auditor {
         MappingSymbols mapping = arch.abi().mappingSymbols() ? MappingSymbols.of(elf) : null;
         boolean linked = elf.type() != ElfFile.ET_REL;
         List<TableEntry> entries = TableReader.read(elf, arch, o.section(), o.layout(), o.bounds(), o.boundsFirst());
-        Method method = !linked || relocatesCode(elf) ? Method.RELOCATIONS : Method.DECODING;
+        // A linked program's kept relocations find its sites only with explicit addends (RELA): on
+        // REL architectures (i386, arm) the link overwrote the addends the instructions held.
+        Method method = !linked || (arch.abi().rela() && relocatesCode(elf)) ? Method.RELOCATIONS : Method.DECODING;
 
         // Sites of the table's targets found afresh: from the relocations of the code, else by
         // decoding each function (its targets must be named: derived from the entries' branches).
@@ -199,7 +201,7 @@ public final class Auditor {
                     }
                     // Decoding covers function symbols only; an entry elsewhere is judged by its own bytes.
                     if (method == Method.DECODING && s == null) {
-                        if (target == null || !targets.matches(target)) {
+                        if (target == null || !matches(targets, target)) {
                             problems.add("extra: no call or jump to a target starts here");
                             extra++;
                         } else if (o.kinds() != null && !o.kinds().contains(kind)) {
@@ -247,6 +249,11 @@ public final class Auditor {
         }
         return new Report(arch.abi().name(), rules.policy(), linked, method, methodDetail, reports, missing, verdicts, placementDependent,
                 extra, duplicates, invalid);
+    }
+
+    private static boolean matches(TargetMatcher targets, String name) {
+        byte[] b = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return targets.matches(ByteBuffer.wrap(b), 0, b.length);
     }
 
     /** Some executable section has a relocation section: objects always, linked programs with --emit-relocs. */

@@ -6,7 +6,7 @@ import patchsites.collector.emit.TableEmitter;
 import patchsites.collector.emit.TableLayout;
 import patchsites.collector.scan.TargetMatcher;
 import patchsites.model.ModelOptions;
-import patchsites.model.SiteKind;
+import patchsites.isa.SiteKind;
 
 /**
  * The x86 kernel's call-site tables, as Linux 6.1 writes and links them: what each entry points
