@@ -30,7 +30,7 @@ public final class I386 implements Arch {
 
     @Override
     public int decodeInstruction(ByteBuffer text, int pos, DecodedBranch out) {
-        return X86_64.decodeLinear(X86Codec.I386, text, pos, out);
+        return X86_64.decodeLinear(X86Codec.I386, false, text, pos, out);
     }
 
     @Override

@@ -96,13 +96,13 @@ public final class X86_64 implements Arch {
 
     @Override
     public int decodeInstruction(ByteBuffer text, int pos, DecodedBranch out) {
-        return decodeLinear(X86Codec.X86_64, text, pos, out);
+        return decodeLinear(X86Codec.X86_64, true, text, pos, out);
     }
 
     /** Shared with i386: one instruction by length, and whether it is a rel32 call/jmp/jcc. */
-    static int decodeLinear(X86Codec codec, ByteBuffer text, int pos, DecodedBranch out) {
+    static int decodeLinear(X86Codec codec, boolean mode64, ByteBuffer text, int pos, DecodedBranch out) {
         out.kind = null;
-        int len = X86Length.length(text, pos, codec.mode64());
+        int len = X86Length.length(text, pos, mode64);
         if (len <= 0) {
             return -1;
         }
