@@ -106,6 +106,11 @@ final class KernelAudit {
             return new FileResult(file, false, List.of(), Diagnostics.where(file, e.member) + ": error: " + e.getMessage());
         } catch (IOException | RuntimeException e) {
             return new FileResult(file, false, List.of(), file + ": error: " + Diagnostics.failure(e));
+        } catch (InternalError e) {
+            if (!Diagnostics.isMappingFault(e)) {
+                throw e;
+            }
+            return new FileResult(file, false, List.of(), file + ": error: " + Diagnostics.failure(e));
         }
         return new FileResult(file, linked[0], tables, null);
     }
