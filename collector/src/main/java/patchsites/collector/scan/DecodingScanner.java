@@ -98,7 +98,7 @@ public final class DecodingScanner {
                     String target = targets.get(base + pos + branch.targetBias);
                     if (target != null) {
                         sites.add(new CallSite(sec, elf.sectionName(sec), pos, branch.length, pos + len - 4, branch.kind,
-                                target, function, pos - start));
+                                target, function, pos - start, CallSite.Via.DECODED));
                     }
                 }
                 bytes += len;
