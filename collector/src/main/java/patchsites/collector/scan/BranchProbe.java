@@ -52,6 +52,7 @@ public final class BranchProbe {
                 long start = sortedOffsets[i];
                 int type = rel.type(k);
                 // The claimed start is the boundary to decode from: if the bytes agree, it is one.
+                branch.addendIsNotOffset = false;
                 if (!arch.decodeBranch(text, field, type, CodeContext.startingAt(start), branch) || branch.start != start) {
                     continue;
                 }
@@ -64,7 +65,8 @@ public final class BranchProbe {
                     long at = arch.codeAddress(syms.value(sym)) + addend + branch.targetBias;
                     name = symbolsAt.computeIfAbsent(sec, s -> definedIn(syms, s, arch)).get(at);
                 } else {
-                    long off = addend + branch.targetBias;
+                    // As the scan: an addend that is not an offset (ppc32 PLTREL24's GOT pointer) names the symbol itself.
+                    long off = branch.addendIsNotOffset ? 0 : addend + branch.targetBias;
                     name = off == 0 ? syms.name(sym) : null;
                 }
                 if (name != null) {
