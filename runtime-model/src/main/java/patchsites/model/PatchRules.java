@@ -35,6 +35,19 @@ public interface PatchRules {
     byte[] retarget(byte[] insn, long address, long newTarget);
 
     /**
+     * What a transaction of these sites costs in cross-CPU synchronisation, in this architecture's
+     * kernel terms (plan prints it). Without breakpoint patching there is no batching to speak of:
+     * the sites' own sync rounds and whether the transaction needs a stop_machine.
+     */
+    default String syncRounds(Transaction tx) {
+        StringBuilder sb = new StringBuilder("sync rounds: ").append(tx.roundsOneByOne());
+        if (tx.stopMachineRounds() > 0) {
+            sb.append(", plus ").append(tx.stopMachineRounds()).append(" stop_machine for the whole transaction");
+        }
+        return sb.toString();
+    }
+
+    /**
      * The rules for code in the instruction set an ELF mapping symbol names at the site ('a' ARM,
      * 't' Thumb, 0 unknown). Only 32-bit ARM needs it: the same four bytes can be an A32 and a
      * Thumb branch. Everywhere else, this.

@@ -36,6 +36,21 @@ public class X86_64Rules extends BranchRules {
         return codec;
     }
 
+    /**
+     * x86 patches breakpoint sites one at a time ({@code __static_call_update()}) or queued
+     * ({@code text_poke_queue()}, {@link Transaction#BATCH} per batch): both costs.
+     */
+    @Override
+    public String syncRounds(Transaction tx) {
+        StringBuilder sb = new StringBuilder("sync rounds: ").append(tx.roundsOneByOne())
+                .append(" one site at a time (static_call_update), ").append(tx.roundsBatched())
+                .append(" batched (text_poke_queue, ").append(Transaction.BATCH).append(" per batch)");
+        if (tx.stopMachineRounds() > 0) {
+            sb.append(", plus ").append(tx.stopMachineRounds()).append(" stop_machine for the whole transaction");
+        }
+        return sb.toString();
+    }
+
     @Override
     public String policy() {
         switch (policy) {

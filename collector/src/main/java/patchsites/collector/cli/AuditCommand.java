@@ -97,6 +97,9 @@ final class AuditCommand implements Callable<Integer> {
     /** The global --verbose: list every entry, not only those with problems. */
     private boolean verbose;
 
+    /** The global --quiet: print only the tables with problems. */
+    private boolean quiet;
+
     @Parameters(paramLabel = "FILE", arity = "1..*", description = "Objects, archives or linked programs.")
     List<Path> files;
 
@@ -108,6 +111,7 @@ final class AuditCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Diagnostics diag = Main.diagnostics(spec);
         verbose = Main.of(spec).verbose;
+        quiet = diag.quiet();
         Auditor.Options options;
         TableBounds override;
         try {
@@ -132,7 +136,7 @@ final class AuditCommand implements Callable<Integer> {
             if (section == null || layout == null) {
                 throw new IllegalArgumentException("audit needs --section and --layout (or --kernel)");
             }
-            TableEmitter.KeyRule keys = keyOptions.rule(true);
+            TableEmitter.KeyRule keys = keyOptions.rule(true, layout);
             boolean anyTarget = !targetOptions.targets.isEmpty() || targetOptions.targetsFile != null;
             options = new Auditor.Options(section, TableLayout.parse(layout), anyTarget ? targetOptions.matcher(diag) : null,
                     keys, new ModelOptions(X86Policy.parse(x86Policy)),
@@ -159,7 +163,7 @@ final class AuditCommand implements Callable<Integer> {
                         diag.error(Diagnostics.where(file, member), e.getMessage());
                         badInput = true;
                     }
-                });
+                }, (member, reason) -> diag.warning(Diagnostics.where(file, member), reason));
             } catch (ObjectReader.MemberException e) {
                 diag.error(Diagnostics.where(file, e.member), e.getMessage());
                 badInput = true;
@@ -190,12 +194,16 @@ final class AuditCommand implements Callable<Integer> {
             printJson(out, file, member, r);
             return;
         }
+        if (quiet && r.consistent()) {
+            return; // --quiet: only the tables with problems
+        }
         Map<Verdict, Integer> v = new EnumMap<>(r.verdicts());
         StringBuilder sb = new StringBuilder();
-        sb.append(where).append(": ").append(section).append(": ").append(r.entries().size()).append(" entries; ");
+        sb.append(where).append(": ").append(section).append(": ")
+                .append(Diagnostics.count(r.entries().size(), "entry", "entries"));
         boolean first = true;
         for (Map.Entry<Verdict, Integer> e : v.entrySet()) {
-            sb.append(first ? "" : ", ").append(e.getKey().label()).append(' ').append(e.getValue());
+            sb.append(first ? "; " : ", ").append(e.getKey().label()).append(' ').append(e.getValue());
             first = false;
         }
         if (r.placementDependent() > 0) {

@@ -48,6 +48,11 @@ final class Diagnostics {
         return quiet;
     }
 
+    /** "1 entry", "2 entries": a count with its noun in the right number. */
+    static String count(long n, String one, String many) {
+        return n + " " + (n == 1 ? one : many);
+    }
+
     /**
      * A diagnostic stays one line whatever the file holds: names read from a file (sections,
      * symbols, archive members) may contain newlines or other control characters, shown as \xNN.

@@ -3,7 +3,6 @@ package patchsites.collector.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,9 +12,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import patchsites.collector.elf.Archive;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
+import patchsites.collector.elf.ObjectReader;
 import patchsites.collector.elf.Source;
 import patchsites.collector.emit.AtomicFile;
 import patchsites.collector.emit.ObjectRewriter;
@@ -123,7 +122,7 @@ final class EmitCommand implements Callable<Integer> {
             return 2;
         }
         if (!destination.inPlace && files.size() != 1) {
-            diag.error("patchsites", "-o takes one input object; use --in-place for several");
+            diag.error("-o takes one input object; use --in-place for several");
             return 2;
         }
         if (files.size() == 1) {
@@ -224,11 +223,16 @@ final class EmitCommand implements Callable<Integer> {
             TableEmitter.KeyRule keys) {
         Path target = destination.inPlace ? file : destination.output;
         String where = file.toString();
+        try {
+            ObjectReader.checkInput(file);
+        } catch (ElfFormatException e) {
+            diag.error(where, e.getMessage());
+            return 2;
+        }
         // Locked before the input is read: a concurrent emit on the same file waits for this one to
         // finish instead of writing its own version of the original over this one's output.
         try (AtomicFile.Lock lock = AtomicFile.lock(target); Source src = Source.map(file)) {
-            ByteBuffer head = src.slice(0, Math.min(8, src.size()));
-            if (Archive.isArchive(head)) {
+            if (ObjectReader.classify(src) == ObjectReader.Kind.ARCHIVE) {
                 throw new ElfFormatException("is an archive; emit writes one object (run it on the ld -r output)");
             }
             ElfFile elf = ElfFile.parse(src);
@@ -239,15 +243,17 @@ final class EmitCommand implements Callable<Integer> {
             ObjectRewriter rewriter = new ObjectRewriter(elf);
             TableEmitter.Summary summary = TableEmitter.prepare(rewriter, scan.sites(), section, tableLayout, keys);
             if (summary.leftOutInGroups() > 0) {
-                diag.warning(where, summary.leftOutInGroups() + " sites in COMDAT group sections were left out of "
+                diag.warning(where, Diagnostics.count(summary.leftOutInGroups(), "site", "sites") + " in COMDAT group sections were left out of "
                         + section + ": an entry outside its group would break the final link when ld discards a"
                         + " duplicate copy of the group");
             }
             AtomicFile.write(target, file, rewriter::write);
             if (verbose) {
-                out.printf("%s: %d entries in %s (%s)%s%s%n", target, summary.entries(), section, tableLayout.label(),
+                out.printf("%s: %s in %s (%s)%s%s%n", target, Diagnostics.count(summary.entries(), "entry", "entries"),
+                        section, tableLayout.label(),
                         summary.keyFallbacks() > 0 ? ", " + summary.keyFallbacks() + " keyed by their target" : "",
-                        summary.sectionSymbolsAdded() > 0 ? ", " + summary.sectionSymbolsAdded() + " section symbols added" : "");
+                        summary.sectionSymbolsAdded() > 0 ? ", "
+                                + Diagnostics.count(summary.sectionSymbolsAdded(), "section symbol", "section symbols") + " added" : "");
             }
         } catch (IOException | RuntimeException e) {
             diag.fail(where, e); // a failed write names the output, anything else the input
@@ -270,7 +276,7 @@ final class EmitCommand implements Callable<Integer> {
             case "error": fallback = false; break;
             default: throw new IllegalArgumentException("--key-fallback takes target or error, not '" + keyFallback + "'");
         }
-        TableEmitter.KeyRule rule = keyOptions.rule(fallback);
+        TableEmitter.KeyRule rule = keyOptions.rule(fallback, layout);
         return rule != null ? rule : new TableEmitter.KeyRule(null, null, fallback);
     }
 }

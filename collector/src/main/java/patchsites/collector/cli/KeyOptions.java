@@ -13,9 +13,13 @@ final class KeyOptions {
      * The key rule, or null without --key-prefix. {@code fallbackToTarget}: whether a key may be
      * the target itself where the key symbol is missing.
      */
-    TableEmitter.KeyRule rule(boolean fallbackToTarget) {
+    TableEmitter.KeyRule rule(boolean fallbackToTarget, String layout) {
         if (keyPrefix == null) {
             return null;
+        }
+        if (patchsites.collector.emit.TableLayout.parse(layout) != patchsites.collector.emit.TableLayout.SITE_KEY) {
+            throw new IllegalArgumentException("--key-prefix applies to --layout=site-key only (the " + layout
+                    + " layout has no keys)");
         }
         int eq = keyPrefix.indexOf('=');
         if (eq <= 0) {

@@ -32,7 +32,7 @@ import picocli.CommandLine.ScopeType;
                 "",
                 "Examples:",
                 "  patchsites scan --target='__SCT__*' vmlinux.o",
-                "  patchsites -q audit --section=.static_call_sites --layout=site-key kvm.ko"},
+                "  patchsites -q audit --section=.static_call_sites --layout=site-key *.ko"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {Main.EXIT_OK, Main.EXIT_FINDINGS, Main.EXIT_BAD})
 public final class Main implements Runnable {
@@ -47,7 +47,8 @@ public final class Main implements Runnable {
     CommandSpec spec;
 
     @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
-            description = "No warnings, no summary line, no progress line. Errors are still reported.")
+            description = "No warnings, no summary line, no progress line; audit prints only the tables"
+                    + " with problems. Errors are still reported.")
     boolean quiet;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
@@ -125,6 +126,14 @@ public final class Main implements Runnable {
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler(Main::usageError);
+        cl.setExecutionStrategy(parsed -> {
+            Main main = (Main) parsed.commandSpec().userObject();
+            if (main.quiet && main.verbose) {
+                throw new CommandLine.ParameterException(parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1),
+                        "--quiet and --verbose exclude each other");
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setExecutionExceptionHandler((e, c, parsed) -> {
             // A failure no command turned into a diagnostic: still one line and exit 2.
             Main main = (Main) c.getCommandSpec().root().userObject();
@@ -162,14 +171,35 @@ public final class Main implements Runnable {
     private static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine c = e.getCommandLine();
         PrintWriter err = c.getErr();
-        String m = e.getMessage();
-        if (!m.isEmpty()) {
-            m = Character.toLowerCase(m.charAt(0)) + m.substring(1);
-        }
-        err.println(Diagnostics.oneLine("patchsites: error: " + m));
+        err.println(Diagnostics.oneLine("patchsites: error: " + usageMessage(e)));
         err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();
         return 2;
+    }
+
+    /**
+     * picocli's message in the words of the other diagnostics: lower case, no "Error: " of its own
+     * (ArgGroup messages carry one), and one wording for an unknown command whether it came as
+     * {@code patchsites bogus} or {@code patchsites help bogus}.
+     */
+    static String usageMessage(CommandLine.ParameterException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage().strip();
+        m = m.replaceFirst("^(?i)error:\\s*", "");
+        java.util.regex.Matcher help = java.util.regex.Pattern.compile("^Unknown subcommand '(.*)'\\.?$").matcher(m);
+        if (help.matches()) {
+            return "unknown command '" + help.group(1) + "'";
+        }
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !e.getCommandLine().getSubcommands().isEmpty()
+                && e.getCommandLine().getCommandSpec().positionalParameters().isEmpty()) {
+            List<String> unmatched = u.getUnmatched();
+            if (!unmatched.isEmpty() && !unmatched.get(0).startsWith("-")) {
+                return "unknown command '" + unmatched.get(0) + "'";
+            }
+        }
+        if (m.endsWith(".")) {
+            m = m.substring(0, m.length() - 1);
+        }
+        return m.isEmpty() ? m : Character.toLowerCase(m.charAt(0)) + m.substring(1);
     }
 
     /** Diagnostics on {@code err} that honour --quiet. */
@@ -189,7 +219,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: patchsites --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
+import patchsites.collector.elf.ObjectReader;
 import patchsites.collector.elf.Source;
 import patchsites.collector.emit.AtomicFile;
 import patchsites.collector.emit.TableLayout;
@@ -71,7 +72,16 @@ final class PlanCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Diagnostics diag = Main.diagnostics(spec);
         String where = file.toString();
+        try {
+            ObjectReader.checkInput(file);
+        } catch (ElfFormatException e) {
+            diag.error(where, e.getMessage());
+            return 2;
+        }
         try (Source src = Source.map(file)) {
+            if (ObjectReader.classify(src) == ObjectReader.Kind.ARCHIVE) {
+                throw new ElfFormatException("is an archive; plan takes a linked program");
+            }
             ElfFile elf = ElfFile.parse(src);
             Planner.Plan plan = Planner.plan(elf, section, TableLayout.parse(layout), key, to,
                     new ModelOptions(X86Policy.parse(x86Policy)));
@@ -82,7 +92,7 @@ final class PlanCommand implements Callable<Integer> {
             }
             if (apply != null) {
                 AtomicFile.write(apply, file, ch -> Planner.apply(elf, plan, file, ch));
-                out.printf("wrote %s: %d sites re-targeted%n", apply, plan.sites().size());
+                out.printf("wrote %s: %s re-targeted%n", apply, Diagnostics.count(plan.sites().size(), "site", "sites"));
             }
         } catch (IllegalArgumentException e) {
             diag.error(e.getMessage());
@@ -102,7 +112,7 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     private void print(PrintWriter out, Planner.Plan plan) {
-        out.printf("%s: %d sites of %s (0x%x) -> %s (0x%x)%n", file, plan.sites().size(), key, plan.keyAddress(), to,
+        out.printf("%s: %s of %s (0x%x) -> %s (0x%x)%n", file, Diagnostics.count(plan.sites().size(), "site", "sites"), key, plan.keyAddress(), to,
                 plan.newTarget());
         out.println("  " + plan.policy());
         for (Planner.Site s : plan.sites()) {
@@ -117,12 +127,7 @@ final class PlanCommand implements Callable<Integer> {
         for (Map.Entry<Verdict, Integer> e : tx.byVerdict().entrySet()) {
             sb.append(' ').append(e.getValue()).append(' ').append(e.getKey().label()).append(',');
         }
-        sb.append(" sync rounds: ").append(tx.roundsOneByOne()).append(" one site at a time (static_call_update), ")
-                .append(tx.roundsBatched()).append(" batched (text_poke_queue, ").append(Transaction.BATCH)
-                .append(" per batch)");
-        if (tx.stopMachineRounds() > 0) {
-            sb.append(", plus ").append(tx.stopMachineRounds()).append(" stop_machine for the whole transaction");
-        }
+        sb.append(' ').append(plan.syncRounds());
         out.println(sb);
     }
 

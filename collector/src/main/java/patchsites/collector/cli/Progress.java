@@ -8,9 +8,10 @@ import java.util.Map;
 /**
  * A progress line on stderr for runs over many files, like {@code pv} or {@code rsync --progress}:
  * {@code patchsites: scan: 1234/4022 files}, rewritten in place with a carriage return and cleared
- * at the end. Only where a person watches: stderr is a terminal, the JVM has a console, {@code CI}
- * is not set and TERM is not {@code dumb}; never in a pipe, a file or CI, so that nothing a
- * program reads from stderr changes. Off with {@code --quiet}.
+ * at the end. Only where a person watches: stderr is a terminal (stdout and stdin may be
+ * redirected, as in {@code scan ... > out.txt}), {@code CI} is not set and TERM is not
+ * {@code dumb}; never in a pipe, a file or CI, so that nothing a program reads from stderr changes.
+ * Off with {@code --quiet}.
  */
 final class Progress implements AutoCloseable {
     /** At least this many files before a progress line is worth drawing. */
@@ -34,17 +35,16 @@ final class Progress implements AutoCloseable {
 
     /** A progress line for {@code total} files, drawn only where {@link #onTerminal} says so. */
     static Progress of(PrintWriter err, String what, int total, boolean quiet) {
-        return new Progress(err, what, total, !quiet && onTerminal(System.getenv(), System.console() != null,
-                Path.of("/proc/self/fd/2")));
+        return new Progress(err, what, total, !quiet && onTerminal(System.getenv(), Path.of("/proc/self/fd/2")));
     }
 
     /**
-     * Whether stderr is a terminal someone watches: a console (stdin and stdout are terminals),
-     * stderr a terminal device, no {@code CI} variable (CI systems set it; some give programs a
-     * pseudo-terminal), TERM set and not {@code dumb}.
+     * Whether stderr is a terminal someone watches: stderr a terminal device, no {@code CI}
+     * variable (CI systems set it; some give programs a pseudo-terminal), TERM set and not
+     * {@code dumb}. Not {@link System#console()}: that needs stdin and stdout to be terminals too.
      */
-    static boolean onTerminal(Map<String, String> env, boolean console, Path stderr) {
-        if (!console || env.get("CI") != null) {
+    static boolean onTerminal(Map<String, String> env, Path stderr) {
+        if (env.get("CI") != null) {
             return false;
         }
         String term = env.get("TERM");

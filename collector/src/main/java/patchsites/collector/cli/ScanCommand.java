@@ -140,7 +140,8 @@ final class ScanCommand implements Callable<Integer> {
             for (int i = 0; i < pending.size(); i++) {
                 FileReport report = join(pending.get(i));
                 pending.set(i, null); // let finished reports go
-                if (json || report.error != null || report.objects.stream().anyMatch(o -> !o.result.warnings().isEmpty())) {
+                if (json || report.error != null || !report.skipped.isEmpty()
+                        || report.objects.stream().anyMatch(o -> !o.result.warnings().isEmpty())) {
                     progress.hide(); // JSON lines and diagnostics never share a line with the progress line
                 }
                 for (ObjectReport o : report.objects) {
@@ -149,6 +150,9 @@ final class ScanCommand implements Callable<Integer> {
                     }
                     output.add(report.file, o.member, o.result, o.pointerSites);
                     exactTargetsSeen.addAll(o.result.exactTargetsSeen());
+                }
+                for (Skipped k : report.skipped) {
+                    diag.warning(Diagnostics.where(report.file, k.member), k.reason);
                 }
                 if (report.error != null) {
                     diag.error(report.errorWhere, report.error);
@@ -207,7 +211,7 @@ final class ScanCommand implements Callable<Integer> {
                 } catch (ElfFormatException e) {
                     throw new ObjectReaderFailure(member, e.getMessage());
                 }
-            });
+            }, (member, reason) -> report.skipped.add(new Skipped(member, reason)));
         } catch (ObjectReaderFailure e) {
             report.fail(Diagnostics.where(report.file, e.member), e.getMessage());
         } catch (ObjectReader.MemberException e) {
@@ -238,6 +242,7 @@ final class ScanCommand implements Callable<Integer> {
     private static final class FileReport {
         final String file;
         final List<ObjectReport> objects = new ArrayList<>();
+        final List<Skipped> skipped = new ArrayList<>();
         String errorWhere;
         String error;
 
@@ -252,6 +257,9 @@ final class ScanCommand implements Callable<Integer> {
     }
 
     private record ObjectReport(String member, ScanResult result, List<PointerSite> pointerSites) {}
+
+    /** An archive member that is no object. */
+    private record Skipped(String member, String reason) {}
 
     private interface Output {
         void add(String file, String member, ScanResult result, List<PointerSite> pointerSites);

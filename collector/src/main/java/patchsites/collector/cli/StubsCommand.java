@@ -91,7 +91,7 @@ final class StubsCommand implements Callable<Integer> {
                 current = lds;
                 write(lds, text);
                 if (verbose) {
-                    spec.commandLine().getOut().printf("%s: %d aliases%s%n", lds, aliases.size(),
+                    spec.commandLine().getOut().printf("%s: %s%s%n", lds, Diagnostics.count(aliases.size(), "alias", "aliases"),
                             place == null ? "" : ", " + place + " placed between " + LinkerScript.startSymbol(place) + " and "
                                     + LinkerScript.stopSymbol(place));
                 }
@@ -101,7 +101,7 @@ final class StubsCommand implements Callable<Integer> {
                 current = asm;
                 write(asm, text);
                 if (verbose) {
-                    spec.commandLine().getOut().printf("%s: %d %s trampolines%n", asm, aliases.size(), arch);
+                    spec.commandLine().getOut().printf("%s: %s%n", asm, Diagnostics.count(aliases.size(), arch + " trampoline", arch + " trampolines"));
                 }
             }
         } catch (IllegalArgumentException e) {

@@ -19,6 +19,10 @@ final class TargetOptions {
 
     /** The matcher, or null after reporting why there is none. */
     TargetMatcher matcher(Diagnostics diag) {
+        if (targets.contains("")) {
+            diag.error("--target takes a symbol name or glob, not an empty string");
+            return null;
+        }
         List<String> globs = globs(targets, targetsFile, diag);
         if (globs == null) {
             return null;

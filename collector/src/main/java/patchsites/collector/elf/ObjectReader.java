@@ -13,6 +13,14 @@ public final class ObjectReader {
         void object(String member, ElfFile elf) throws IOException;
     }
 
+    /** Told of an archive member that is neither an ELF object nor an archive, and so skipped. */
+    public interface SkipListener {
+        void skipped(String member, String reason);
+    }
+
+    /** What a file holds, by its first bytes: one verdict (and one message) for every command. */
+    public enum Kind { ELF, ARCHIVE }
+
     /** Thrown for a problem in one archive member; the message is already prefixed by the member. */
     public static final class MemberException extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -33,18 +41,77 @@ public final class ObjectReader {
 
     private ObjectReader() {}
 
+    /** Reads every object of {@code path}; archive members that are no object are skipped silently. */
     public static void read(Path path, ObjectVisitor visitor) throws IOException {
-        if (java.nio.file.Files.isDirectory(path)) {
-            throw new ElfFormatException("is a directory");
-        }
+        read(path, visitor, (member, reason) -> { });
+    }
+
+    /** Reads every object of {@code path}, telling {@code skips} of archive members that are no object. */
+    public static void read(Path path, ObjectVisitor visitor, SkipListener skips) throws IOException {
+        checkInput(path);
         try (Source src = Source.map(path)) {
-            read(path, src, null, visitor, 0);
+            read(path, src, null, visitor, skips, 0);
         }
     }
 
-    private static void read(Path path, Source src, String member, ObjectVisitor visitor, int depth) throws IOException {
-        java.nio.ByteBuffer head = src.slice(0, Math.min(8, src.size()));
+    /**
+     * What every command checks of a path before opening it. A directory can be opened on Linux
+     * but not mapped ("No such device"): say what it is instead.
+     */
+    public static void checkInput(Path path) {
+        if (java.nio.file.Files.isDirectory(path)) {
+            throw new ElfFormatException("is a directory");
+        }
+    }
+
+    /**
+     * ELF object or archive; anything else is reported with the message every command gives for
+     * it: "empty file", "truncated ELF header (N bytes)" for the start of an ELF magic cut short,
+     * and "file format not recognized" (as binutils says) for text and other files.
+     */
+    public static Kind classify(Source src) {
+        long size = src.size();
+        java.nio.ByteBuffer head = src.slice(0, Math.min(8, size));
         if (Archive.isArchive(head)) {
+            return Kind.ARCHIVE;
+        }
+        if (ElfFile.looksLikeElf(head)) {
+            return Kind.ELF;
+        }
+        if (size == 0) {
+            throw new ElfFormatException("empty file");
+        }
+        if (size < 4 && startsElfMagic(head)) {
+            throw new ElfFormatException("truncated ELF header (" + size + " bytes)");
+        }
+        throw new ElfFormatException("file format not recognized (neither ELF nor ar archive" + notElf(src) + ")");
+    }
+
+    private static boolean startsElfMagic(java.nio.ByteBuffer head) {
+        byte[] magic = {0x7f, 'E', 'L', 'F'};
+        for (int i = 0; i < head.limit(); i++) {
+            if (head.get(i) != magic[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void read(Path path, Source src, String member, ObjectVisitor visitor, SkipListener skips, int depth)
+            throws IOException {
+        Kind kind;
+        try {
+            kind = classify(src);
+        } catch (ElfFormatException e) {
+            if (member == null) {
+                throw e;
+            }
+            // binutils' nm and objdump go on past a member that is no object (LLVM bitcode, a text
+            // file): so does patchsites, but it says so.
+            skips.skipped(member, (src.size() == 0 ? "empty member" : "not an ELF object") + "; skipped");
+            return;
+        }
+        if (kind == Kind.ARCHIVE) {
             if (depth >= MAX_NESTING) {
                 throw new ElfFormatException("archives nested more than " + MAX_NESTING + " deep");
             }
@@ -54,16 +121,13 @@ public final class ObjectReader {
             Archive.forEachMember(path, src.slice(0, src.size()), (name, data) -> {
                 String full = member == null ? name : member + "/" + name;
                 try {
-                    read(path, data, full, visitor, depth + 1);
+                    read(path, data, full, visitor, skips, depth + 1);
                 } catch (ElfFormatException e) {
                     throw new MemberException(full, e);
                 }
             });
-        } else if (ElfFile.looksLikeElf(head)) {
-            visitor.object(member, ElfFile.parse(src));
         } else {
-            throw new ElfFormatException(src.size() == 0 ? "empty file" : "file format not recognized (neither ELF nor ar archive"
-                    + notElf(src) + ")");
+            visitor.object(member, ElfFile.parse(src));
         }
     }
 

@@ -29,8 +29,9 @@ public final class Planner {
             Transaction.Step step) {}
 
     /** The plan: its sites in table order and the transaction they form. */
+    /** {@code syncRounds}: the transaction's cost in the architecture's kernel terms (PatchRules.syncRounds). */
     public record Plan(String arch, String policy, long keyAddress, long newTarget, List<Site> sites,
-            Transaction transaction) {}
+            Transaction transaction, String syncRounds) {}
 
     private Planner() {}
 
@@ -78,7 +79,7 @@ public final class Planner {
             sites.add(new Site(e, elf.sectionName(sec), len > 0 ? rules.decodeKind(insn) : null,
                     len <= 0 ? null : map.symbolAt(current), elf.sectionOffset(sec) + e.siteOffset(), step));
         }
-        return new Plan(arch.abi().name(), baseRules.policy(), keyAddress, newTarget, sites, tx);
+        return new Plan(arch.abi().name(), baseRules.policy(), keyAddress, newTarget, sites, tx, baseRules.syncRounds(tx));
     }
 
     /** Writes the whole object with every planned site's new bytes in place. */

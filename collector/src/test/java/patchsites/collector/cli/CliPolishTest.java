@@ -95,7 +95,8 @@ class CliPolishTest {
                 missing::describe);
         Run none = run();
         assertEquals(2, none.rc());
-        assertTrue(none.err().startsWith("patchsites: error: missing command"), none::describe);
+        assertEquals("patchsites: error: missing command\nTry 'patchsites --help' for more information.\n", none.err(),
+                none::describe);
         Run layout = run("audit", "--section=.s", "--layout=bogus", "x.o");
         assertEquals(2, layout.rc());
         assertEquals("patchsites: error: unknown layout 'bogus' (site-key, site, abs)\n", layout.err());
@@ -153,7 +154,7 @@ class CliPolishTest {
 
         Path lds = dir.resolve("a.lds");
         Run stubs = run("stubs", "-v", "--alias=__SCT__foo=foo_default", "--place=.static_call_sites", "--lds=" + lds);
-        assertEquals(new Run(0, lds + ": 1 aliases, .static_call_sites placed between __start_static_call_sites and"
+        assertEquals(new Run(0, lds + ": 1 alias, .static_call_sites placed between __start_static_call_sites and"
                 + " __stop_static_call_sites\n", ""), stubs);
         assertTrue(Files.readString(lds).contains("PROVIDE(__SCT__foo = foo_default);"));
     }
@@ -233,13 +234,12 @@ class CliPolishTest {
         Path pipe = Files.createSymbolicLink(dir.resolve("fd2-pipe"), Path.of("pipe:[4242]"));
         Path file = Files.writeString(dir.resolve("fd2-file"), "");
         Map<String, String> term = Map.of("TERM", "xterm");
-        assertTrue(Progress.onTerminal(term, true, pts));
-        assertFalse(Progress.onTerminal(term, false, pts), "no console: stdin or stdout redirected");
-        assertFalse(Progress.onTerminal(Map.of("TERM", "xterm", "CI", "true"), true, pts), "CI");
-        assertFalse(Progress.onTerminal(Map.of("TERM", "dumb"), true, pts), "dumb terminal");
-        assertFalse(Progress.onTerminal(Map.of(), true, pts), "no TERM");
-        assertFalse(Progress.onTerminal(term, true, pipe), "stderr is a pipe");
-        assertFalse(Progress.onTerminal(term, true, file), "stderr is a file");
+        assertTrue(Progress.onTerminal(term, pts));
+        assertFalse(Progress.onTerminal(Map.of("TERM", "xterm", "CI", "true"), pts), "CI");
+        assertFalse(Progress.onTerminal(Map.of("TERM", "dumb"), pts), "dumb terminal");
+        assertFalse(Progress.onTerminal(Map.of(), pts), "no TERM");
+        assertFalse(Progress.onTerminal(term, pipe), "stderr is a pipe");
+        assertFalse(Progress.onTerminal(term, file), "stderr is a file");
     }
 
     @Test
@@ -284,6 +284,13 @@ class CliPolishTest {
         assertEquals(0, tty.rc(), tty::describe);
         assertTrue(tty.out().contains("\rpatchsites: scan: 40/40 files"), tty::describe);
         assertTrue(tty.out().contains("40 sites (40 call) in 40 objects"), tty::describe);
+        // stdout into a file, stderr still the terminal (System.console() is null then): progress.
+        Tools.Result redirected = Tools.run(dir, "env", "-u", "CI", "TERM=xterm", "script", "-qec",
+                cmd + " > '" + dir.resolve("rows.txt") + "'", "/dev/null");
+        assertEquals(0, redirected.rc(), redirected::describe);
+        assertTrue(redirected.out().contains("\rpatchsites: scan: 40/40 files"), redirected::describe);
+        assertTrue(Files.readString(dir.resolve("rows.txt")).contains("40 sites (40 call) in 40 objects"));
+        assertFalse(Files.readString(dir.resolve("rows.txt")).contains("files"), "progress never on stdout");
         // --quiet: no progress line either.
         Tools.Result quiet = Tools.run(dir, "env", "-u", "CI", "TERM=xterm", "script", "-qec", cmd + " --quiet", "/dev/null");
         assertFalse(quiet.out().contains("files"), quiet::describe);
@@ -300,11 +307,11 @@ class CliPolishTest {
         for (String line : emitted.out().split("\n")) {
             String text = line.replaceAll("\r?$", "");
             // Every message line starts clean: a progress line was erased (\r, blanks, \r) before it.
-            if (text.contains("entries in .ext_sites")) {
+            if (text.contains(" in .ext_sites (site)")) {
                 String shown = text.substring(text.lastIndexOf('\r') + 1);
                 assertTrue(shown.startsWith(dir.toString()), () -> "message drawn over the progress line: " + line);
             }
         }
-        assertEquals(40, emitted.out().split("entries in .ext_sites", -1).length - 1, emitted::describe);
+        assertEquals(40, emitted.out().split(": 1 entry in .ext_sites", -1).length - 1, emitted::describe);
     }
 }
