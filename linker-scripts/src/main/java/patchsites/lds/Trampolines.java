@@ -16,6 +16,10 @@ import java.util.List;
  * {@code --- end}, then a footer; {@code @WRAPPER@} and {@code @TARGET@} are substituted.
  */
 public final class Trampolines {
+    /** The architectures with a template, as --arch takes them (help text and shell completion). */
+    public static final List<String> ARCHES = List.of("x86_64", "i386", "arm64", "arm", "ppc64le", "ppc64", "ppc32",
+            "riscv64", "s390x", "loongarch64");
+
     private Trampolines() {}
 
     public static boolean supports(String arch) {

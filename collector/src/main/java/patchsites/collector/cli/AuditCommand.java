@@ -68,7 +68,8 @@ final class AuditCommand implements Callable<Integer> {
     @Option(names = "--section", paramLabel = "NAME", description = "The table section (required unless --kernel).")
     String section;
 
-    @Option(names = "--layout", paramLabel = "LAYOUT", description = "site-key, site or abs (required unless --kernel).")
+    @Option(names = "--layout", paramLabel = "LAYOUT", completionCandidates = Completions.Layouts.class,
+            description = "site-key, site or abs (required unless --kernel).")
     String layout;
 
     /** With --key-prefix each key is checked: the target with FROM replaced by TO, or the target itself. */
@@ -88,6 +89,7 @@ final class AuditCommand implements Callable<Integer> {
     JobsOption jobs;
 
     @Option(names = "--x86-policy", paramLabel = "POLICY", defaultValue = "aligned",
+            completionCandidates = Completions.X86Policies.class,
             description = "linux (always INT3), aligned (default: rel32 4-byte aligned), cacheline (rel32 within 64 bytes).")
     String x86Policy;
 

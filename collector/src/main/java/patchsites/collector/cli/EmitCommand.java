@@ -70,13 +70,15 @@ final class EmitCommand implements Callable<Integer> {
     @Option(names = "--section", required = true, paramLabel = "NAME", description = "Name of the table section.")
     String section;
 
-    @Option(names = "--layout", required = true, paramLabel = "LAYOUT", description = "site-key, site or abs.")
+    @Option(names = "--layout", required = true, paramLabel = "LAYOUT", completionCandidates = Completions.Layouts.class,
+            description = "site-key, site or abs.")
     String layout;
 
     @Mixin
     KeyOptions keyOptions;
 
     @Option(names = "--key-fallback", paramLabel = "target|error", defaultValue = "target",
+            completionCandidates = Completions.KeyFallbacks.class,
             description = "site-key: when the key symbol is not in the object, use the target itself (default,"
                     + " as objtool does for modules) or fail.")
     String keyFallback;

@@ -48,7 +48,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--section", required = true, paramLabel = "NAME", description = "The table section.")
     String section;
 
-    @Option(names = "--layout", required = true, paramLabel = "LAYOUT", description = "site-key, site or abs.")
+    @Option(names = "--layout", required = true, paramLabel = "LAYOUT", completionCandidates = Completions.Layouts.class,
+            description = "site-key, site or abs.")
     String layout;
 
     @Option(names = "--key", required = true, paramLabel = "SYMBOL", description = "Whose sites to re-target.")
@@ -61,6 +62,7 @@ final class PlanCommand implements Callable<Integer> {
     Path apply;
 
     @Option(names = "--x86-policy", paramLabel = "POLICY", defaultValue = "aligned",
+            completionCandidates = Completions.X86Policies.class,
             description = "linux, aligned (default) or cacheline.")
     String x86Policy;
 

@@ -53,7 +53,8 @@ final class StubsCommand implements Callable<Integer> {
     @Option(names = "--asm", paramLabel = "FILE", description = "Write assembly trampolines here (needs --arch).")
     Path asm;
 
-    @Option(names = "--arch", paramLabel = "ARCH", description = "Architecture of the trampolines: x86_64, i386, arm64, arm, ppc64le, ppc64, ppc32, riscv64, s390x, loongarch64.")
+    @Option(names = "--arch", paramLabel = "ARCH", completionCandidates = Completions.TrampolineArches.class,
+            description = "Architecture of the trampolines: ${COMPLETION-CANDIDATES}.")
     String arch;
 
     @Override
