@@ -18,6 +18,9 @@ have make    || need+=(make)
 have patch   || need+=(patch)
 # /usr/bin/time -v measures peak RSS in bench/ scripts.
 [[ -x /usr/bin/time ]] || need+=(time)
+# The man page test (CliManPagesTest) renders each page with man -l, which needs groff's nroff.
+have man     || need+=(man-db)
+have nroff   || need+=(groff-base)
 # recordmcount.pl (the riscv64 mcount oracle of the Cross*Test fixtures) is perl.
 have perl    || need+=(perl)
 # lz4 unpacks the bzImage of Debian's cloud kernel (scripts/fetch-kernel-dbg.sh, as extract-vmlinux does).

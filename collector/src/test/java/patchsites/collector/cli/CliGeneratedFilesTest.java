@@ -13,10 +13,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The bash completion script and the man pages' AsciiDoc that the build writes with picocli-codegen
- * (collector/pom.xml, phase process-classes, before the tests): they exist, cover every command and
- * option of the CLI as compiled now, and the completion works in bash. (asciidoctor turns the
- * AsciiDoc into target/man/*.1 when packaging, after the tests.)
+ * The bash completion script that the build writes with picocli's AutoComplete (collector/pom.xml,
+ * phase process-classes, before the tests): it exists, covers every command and option of the CLI
+ * as compiled now, and completes commands, options and option values in bash. The man pages have
+ * their own test, CliManPagesTest.
  */
 class CliGeneratedFilesTest {
     private static final Path TARGET = Path.of("target").toAbsolutePath();
@@ -83,23 +83,5 @@ class CliGeneratedFilesTest {
         for (String arch : new Completions.TrampolineArches()) {
             assertTrue(patchsites.lds.Trampolines.supports(arch), arch);
         }
-    }
-
-    @Test
-    void manPageSourcesCoverEveryCommand() throws IOException {
-        Path dir = TARGET.resolve("man-adoc");
-        for (String c : Main.commandLine().getSubcommands().keySet()) {
-            Path page = dir.resolve("patchsites-" + c + ".adoc");
-            assertTrue(Files.isRegularFile(page), page + " is missing: the build (ManPageGenerator) writes it");
-            String text = Files.readString(page);
-            assertTrue(text.contains(":doctype: manpage") && text.contains("= patchsites-" + c + "(1)"), page::toString);
-            if (!c.equals("help")) {
-                assertTrue(text.contains("== Synopsis") && text.contains("== Options") && text.contains("Exit status")
-                        && text.contains("Examples:"), () -> page + " lacks a section:\n" + text);
-                // Symbol names survive AsciiDoc: __SCT__x is emphasis markup unless passed through.
-                assertTrue(!text.contains("__SCT__") || text.contains("pass:[__]SCT"), page::toString);
-            }
-        }
-        assertTrue(Files.readString(dir.resolve("patchsites.adoc")).contains("*--quiet*"));
     }
 }
