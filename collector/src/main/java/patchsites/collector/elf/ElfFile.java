@@ -14,7 +14,8 @@ public final class ElfFile {
 
     public static final int SHT_NULL = 0, SHT_PROGBITS = 1, SHT_SYMTAB = 2, SHT_STRTAB = 3, SHT_RELA = 4,
             SHT_NOBITS = 8, SHT_REL = 9, SHT_DYNSYM = 11, SHT_GROUP = 17, SHT_SYMTAB_SHNDX = 18;
-    public static final long SHF_WRITE = 0x1, SHF_ALLOC = 0x2, SHF_EXECINSTR = 0x4, SHF_INFO_LINK = 0x40, SHF_GROUP = 0x200;
+    public static final long SHF_WRITE = 0x1, SHF_ALLOC = 0x2, SHF_EXECINSTR = 0x4, SHF_INFO_LINK = 0x40, SHF_GROUP = 0x200,
+            SHF_COMPRESSED = 0x800;
     public static final int SHN_UNDEF = 0, SHN_LORESERVE = 0xff00, SHN_ABS = 0xfff1, SHN_COMMON = 0xfff2,
             SHN_XINDEX = 0xffff;
 
@@ -95,7 +96,7 @@ public final class ElfFile {
                 }
                 count = size0;
             } else if (size0 != 0 && size0 != count) {
-                throw new ElfFormatException("e_shnum is " + count + " but section header 0 says " + size0
+                throw new ElfFormatException("e_shnum is " + count + " but section header 0 says " + Long.toUnsignedString(size0)
                         + " sections (sh_size)");
             }
             if (strndx == SHN_XINDEX) {

@@ -92,7 +92,7 @@ public final class SymbolTable {
             return -1;
         }
         if (raw <= 0 || raw >= shnum) {
-            throw new ElfFormatException(what + ": symbol " + i + " has section index " + raw + " out of range (" + shnum
+            throw new ElfFormatException(what + ": symbol " + i + " has section index " + Integer.toUnsignedString(raw) + " out of range (" + shnum
                     + " sections)");
         }
         return raw;
@@ -100,7 +100,7 @@ public final class SymbolTable {
 
     public void checkIndex(int i, String where) {
         if (i < 0 || i >= count) {
-            throw new ElfFormatException(where + ": symbol index " + i + " out of range (" + what + " has " + count
+            throw new ElfFormatException(where + ": symbol index " + Integer.toUnsignedString(i) + " out of range (" + what + " has " + count
                     + " symbols)");
         }
     }

@@ -246,8 +246,8 @@ public final class ObjectRewriter {
         }
         ByteOrder order = elf.order();
         int added = newSectionSymbols.size();
+        renumberSymbolUsers(); // with nothing added, still checks every index it copies
         if (added > 0) {
-            renumberSymbolUsers();
             rebuildSymbolTable();
         }
         int count = sections.size();
@@ -351,7 +351,11 @@ public final class ObjectRewriter {
         return raw;
     }
 
-    /** Relocations and groups that name symbols of .symtab get the shifted global indices. */
+    /**
+     * Relocations and groups that name symbols of .symtab get the shifted global indices. Every
+     * index is checked, also where nothing shifts: the scan reads only the relocations of code, and
+     * a bad index copied into the output would reach the linker (docs/robustness.md).
+     */
     private void renumberSymbolUsers() {
         int added = newSectionSymbols.size();
         for (int i = 1; i < elf.sectionCount(); i++) {
@@ -367,15 +371,19 @@ public final class ObjectRewriter {
                     throw new ElfFormatException("section " + i + " (" + elf.sectionName(i) + "): sh_entsize "
                             + elf.sectionEntrySize(i) + " and size " + src.limit() + " do not fit entries of " + ent);
                 }
+                long symbols = symbolCount();
+                if (added == 0) {
+                    ByteBuffer r = src.duplicate().order(elf.order());
+                    for (int off = 0, k = 0; off + ent <= r.limit(); off += ent, k++) {
+                        checkSymbol(i, k, rela64 ? r.getLong(off + 8) >>> 32 : r.getInt(off + 4) >>> 8, symbols);
+                    }
+                    continue; // nothing to renumber: the section is copied as it is
+                }
                 ByteBuffer d = ByteBuffer.allocate(src.limit()).order(elf.order());
                 d.put(0, src, 0, src.limit());
-                long symbols = symbolCount();
                 for (int off = 0, k = 0; off + ent <= d.limit(); off += ent, k++) {
                     long sym = rela64 ? d.getLong(off + 8) >>> 32 : d.getInt(off + 4) >>> 8;
-                    if (sym >= symbols) {
-                        throw new ElfFormatException(elf.sectionName(i) + " entry " + k + ": symbol index " + sym
-                                + " out of range (" + elf.sectionName(symtab) + " has " + symbols + " symbols)");
-                    }
+                    checkSymbol(i, k, sym, symbols);
                     if (sym < firstGlobal) {
                         continue;
                     }
@@ -400,10 +408,17 @@ public final class ObjectRewriter {
                 if (s.info >= firstGlobal) {
                     s.info += added;
                 }
-            } else if (s.type == SHT_LLVM_ADDRSIG) {
+            } else if (s.type == SHT_LLVM_ADDRSIG && added > 0) {
                 throw new ElfFormatException("cannot renumber the symbol indices in " + elf.sectionName(i)
                         + " (SHT_LLVM_ADDRSIG); remove it with objcopy first");
             }
+        }
+    }
+
+    private void checkSymbol(int relSection, int entry, long sym, long symbols) {
+        if (sym >= symbols) {
+            throw new ElfFormatException(elf.sectionName(relSection) + " entry " + entry + ": symbol index " + sym
+                    + " out of range (" + elf.sectionName(symtab) + " has " + symbols + " symbols)");
         }
     }
 

@@ -244,6 +244,12 @@ public final class Scanner {
                         throw new ElfFormatException(elf.sectionName(relSection) + " relocates "
                                 + elf.sectionName(target) + ", which is SHT_NOBITS");
                     }
+                    if ((elf.sectionFlags(target) & ElfFile.SHF_COMPRESSED) != 0) {
+                        // Its bytes are a compression header and zlib/zstd data, not instructions.
+                        throw new ElfFormatException(elf.sectionName(relSection) + " relocates "
+                                + elf.sectionName(target) + ", which is compressed (SHF_COMPRESSED): code must be"
+                                + " uncompressed to be scanned");
+                    }
                     text = elf.data(target);
                 }
                 examine(rel, k, sym, kind, relSection, target, exec, text, symtab, index);

@@ -417,4 +417,49 @@ class MalformedObjectTest {
         assertEquals(0, ok.rc, ok.err);
         assertTrue(Files.size(huge) < 2L * bytes.length + 4096, () -> "emitted " + huge + " is large");
     }
+
+    /**
+     * Issue 13, item 21: a bad symbol index in a relocation section the scan never reads (data,
+     * __dyndbg) is rejected by emit also when emit has no section symbols to add, i.e. when it
+     * would otherwise copy the section unread: here, the second emit of an object.
+     */
+    @Test
+    void emitChecksRelocationsItDoesNotRenumber() throws IOException {
+        Path once = Files.copy(good, dir.resolve("once.o"));
+        Run first = run("emit", "--target=__SCT__*", "--section=.static_call_sites", "--layout=site-key", "--in-place",
+                once.toString());
+        assertEquals(0, first.rc, first.err);
+        bytes = Files.readAllBytes(once); // the layout helpers now read the emitted object
+        Run again = run("-v", "emit", "--target=__SCT__*", "--section=.static_call_sites", "--layout=site-key",
+                "--in-place", once.toString());
+        assertEquals(0, again.rc, again.err);
+        assertTrue(!again.out.contains("section symbol"), "nothing to renumber the second time: " + again.out);
+        int data = section(".rela.data");
+        long symbols = sizeOf(section(".symtab")) / 24;
+        assertEmitSays(craft("dyndbg.o", b -> b.putInt((int) offsetOf(data) + 12, 100000)),
+                ".rela.data entry 0: symbol index 100000 out of range (.symtab has " + symbols + " symbols)");
+    }
+
+    /** A compressed .text holds a compression header and deflated bytes, not instructions: rejected, not decoded. */
+    @Test
+    void compressedCodeIsRejected() throws IOException {
+        int text = section(".text");
+        Path compressed = craft("compressed.o", b -> b.putLong(shdr(text) + 8, b.getLong(shdr(text) + 8) | 0x800));
+        String message = ".rela.text relocates .text, which is compressed (SHF_COMPRESSED): code must be uncompressed"
+                + " to be scanned";
+        assertScanSays(compressed, message);
+        assertEmitSays(compressed, message);
+    }
+
+    /** Values read from the file are unsigned: never printed as negative numbers. */
+    @Test
+    void largeValuesArePrintedUnsigned() throws IOException {
+        int n = shnum(), rela = section(".rela.text"), symtab = section(".symtab");
+        assertScanSays(craft("hugesize0.o", b -> b.putLong(shdr(0) + 32, 0xd00dfeed00000000L)),
+                "e_shnum is " + n + " but section header 0 says " + Long.toUnsignedString(0xd00dfeed00000000L)
+                        + " sections (sh_size)");
+        assertScanSays(craft("minusonesym.o", b -> b.putInt((int) offsetOf(rela) + 12, -1)),
+                ".rela.text entry 0: symbol index 4294967295 out of range (.symtab has " + sizeOf(symtab) / 24
+                        + " symbols)");
+    }
 }
