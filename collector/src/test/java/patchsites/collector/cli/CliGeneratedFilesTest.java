@@ -72,13 +72,13 @@ class CliGeneratedFilesTest {
             for (String policy : new Completions.X86Policies()) {
                 CliPolishTest.Run a = CliPolishTest.run("audit", "--section=.s", "--layout=" + layout,
                         "--x86-policy=" + policy, none.toString());
-                assertEquals("patchsites: " + none + ": error: No such file\n", a.err(), a::describe);
+                assertEquals("patchsites: " + none + ": error: cannot read: No such file\n", a.err(), a::describe);
             }
         }
         for (String fallback : new Completions.KeyFallbacks()) {
             CliPolishTest.Run e = CliPolishTest.run("emit", "--target=x", "--section=.s", "--layout=site-key",
                     "--key-fallback=" + fallback, "--in-place", none.toString());
-            assertEquals("patchsites: " + none + ": error: No such file\n", e.err(), e::describe);
+            assertEquals("patchsites: " + none + ": error: cannot read: No such file\n", e.err(), e::describe);
         }
         for (String arch : new Completions.TrampolineArches()) {
             assertTrue(patchsites.lds.Trampolines.supports(arch), arch);

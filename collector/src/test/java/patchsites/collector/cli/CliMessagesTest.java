@@ -214,7 +214,7 @@ class CliMessagesTest {
         inputs.put("truncated ELF header (2 bytes)", Files.write(dir.resolve("short.o"), new byte[] {0x7f, 'E'}));
         inputs.put("truncated ELF header (10 bytes)", Files.write(dir.resolve("ten.o"),
                 java.util.Arrays.copyOf(Tools.read(callsExt()), 10)));
-        inputs.put("No such file", dir.resolve("missing.o"));
+        inputs.put("cannot read: No such file", dir.resolve("missing.o"));
         List<List<String>> commands = List.of(List.of("scan", "--target=ext"),
                 List.of("audit", "--section=.s", "--layout=site"),
                 List.of("emit", "--target=ext", "--section=.s", "--layout=site", "--in-place"),
