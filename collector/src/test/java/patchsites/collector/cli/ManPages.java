@@ -132,7 +132,7 @@ public final class ManPages {
             if (l.strip().equals("Examples:")) {
                 break;
             }
-            lines.add(l.stripTrailing());
+            lines.add(l.stripTrailing().replace("%%", "%")); // picocli formats the help text: %% is a %
         }
         while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
             lines.remove(lines.size() - 1);
@@ -185,7 +185,7 @@ public final class ManPages {
     }
 
     private static String sentence(String[] text) {
-        return String.join(" ", text).replace("%n", " ").replaceAll("\\s+", " ").strip();
+        return String.join(" ", text).replace("%n", " ").replace("%%", "%").replaceAll("\\s+", " ").strip();
     }
 
     /**
