@@ -110,7 +110,7 @@ class CliMessagesTest {
         assertEquals(new Run(0, one + ": 1 entry in .ext_sites (site), 1 section symbol added\n", ""), emit);
         Run audit = run("audit", "--section=.ext_sites", "--layout=site", one.toString());
         assertTrue(audit.out().startsWith(one + ": .ext_sites: 1 entry; "), audit::describe);
-        assertTrue(audit.out().contains("0 invalid, 0 missing, 0 extra, 0 duplicates\n"), audit::describe);
+        assertTrue(audit.out().contains("0 invalid, 0 missing, 0 extra, 0 duplicates"), audit::describe);
 
         // A table with no entries (an assembler-made empty section): no "; " with nothing after it.
         Path empty = object("empty", "asm(\".section .ext_sites,\\\"a\\\"\\n.previous\");\nint x;\n");
