@@ -125,6 +125,7 @@ final class ScanCommand implements Callable<Integer> {
         }
         Scanners scanners = new Scanners(scanner, pointerScanner);
         Set<String> exactTargetsSeen = new HashSet<>();
+        int objectsRead = 0;
 
         int cpus = Runtime.getRuntime().availableProcessors();
         ExecutorService pool = JobsOption.pool(jobs.threads(files.size(), cpus), "scan");
@@ -150,6 +151,7 @@ final class ScanCommand implements Callable<Integer> {
                     }
                     output.add(report.file, o.member, o.result, o.pointerSites);
                     exactTargetsSeen.addAll(o.result.exactTargetsSeen());
+                    objectsRead++;
                 }
                 for (Skipped k : report.skipped) {
                     diag.warning(Diagnostics.where(report.file, k.member), k.reason);
@@ -163,7 +165,8 @@ final class ScanCommand implements Callable<Integer> {
         }
         output.finish();
         out.flush();
-        if (matcher != null) {
+        // With no object read, an absent target says nothing: the error about each input is the message.
+        if (matcher != null && objectsRead > 0) {
             warnAboutAbsentTargets(diag, matcher, exactTargetsSeen);
         }
         return failed ? 2 : 0;
