@@ -9,10 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -77,7 +74,7 @@ class CrashSafetyTest {
 
     @Test
     void aKilledInPlaceEmitLeavesTheOriginalOrTheCompleteOutput() throws Exception {
-        String before = sha256(original);
+        String before = Cli.sha256(original);
         // The reference: what a run that is not killed writes; how long a run takes, and how long
         // its write phase (from the temporary's creation to the end) — the fastest of 3 runs.
         Path reference = dir.resolve("reference.ko");
@@ -95,7 +92,7 @@ class CrashSafetyTest {
             }
         }
         assertTrue(writeMillis < Long.MAX_VALUE, "the reference runs never showed a temporary file");
-        String after = sha256(reference);
+        String after = Cli.sha256(reference);
         assertNotEquals(before, after, "the reference run changed nothing: the test could not tell the two apart");
         assertEquals(Set.of(), temporaries(), "a normal run leaves no temporary file");
 
@@ -120,7 +117,7 @@ class CrashSafetyTest {
             boolean finished = !p.isAlive();
             p.destroyForcibly();
             p.waitFor();
-            String got = sha256(victim);
+            String got = Cli.sha256(victim);
             boolean leftTemp = !temporaries().equals(tempsBefore);
             assertTrue(got.equals(before) || got.equals(after), "after a kill (" + (k % 3 == 0 ? "" : "write phase + ")
                     + at + " ms) the object is neither the original nor the complete output (sha256 " + got + ")");
@@ -136,7 +133,7 @@ class CrashSafetyTest {
         Set<String> stale = temporaries();
         Process normal = emit(victim, MCOUNT);
         assertEquals(0, normal.waitFor(), () -> stderr(normal));
-        assertEquals(after, sha256(victim));
+        assertEquals(after, Cli.sha256(victim));
         assertEquals(stale, temporaries(), "fresh temporaries (a writer may still hold them) are left alone");
         // ...and once they are old, the next write of that file removes them.
         for (String name : stale) {
@@ -146,7 +143,7 @@ class CrashSafetyTest {
         Files.copy(original, victim, StandardCopyOption.REPLACE_EXISTING);
         Process cleaning = emit(victim, MCOUNT);
         assertEquals(0, cleaning.waitFor(), () -> stderr(cleaning));
-        assertEquals(after, sha256(victim));
+        assertEquals(after, Cli.sha256(victim));
         assertEquals(Set.of(), temporaries(), "stale temporaries of killed runs are removed");
     }
 
@@ -158,7 +155,7 @@ class CrashSafetyTest {
         run(ab, STATIC_CALLS);
         run(ba, STATIC_CALLS);
         run(ba, MCOUNT);
-        Set<String> expected = Set.of(sha256(ab), sha256(ba));
+        Set<String> expected = Set.of(Cli.sha256(ab), Cli.sha256(ba));
         Path shared = dir.resolve("shared.ko");
         for (int round = 0; round < 3; round++) {
             Files.copy(original, shared, StandardCopyOption.REPLACE_EXISTING);
@@ -166,7 +163,7 @@ class CrashSafetyTest {
             Process a = emit(shared, MCOUNT), b = emit(shared, STATIC_CALLS);
             assertEquals(0, a.waitFor(), () -> stderr(a));
             assertEquals(0, b.waitFor(), () -> stderr(b));
-            assertTrue(expected.contains(sha256(shared)), "round " + round + ": two concurrent emits did not serialise;"
+            assertTrue(expected.contains(Cli.sha256(shared)), "round " + round + ": two concurrent emits did not serialise;"
                     + " tables in the result: " + tables(shared));
             assertEquals(Set.of(), temporaries());
         }
@@ -241,16 +238,5 @@ class CrashSafetyTest {
             }
         }
         return out;
-    }
-
-    private static String sha256(Path p) throws IOException, NoSuchAlgorithmException {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        try (var in = Files.newInputStream(p)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0;) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
+    
 }
