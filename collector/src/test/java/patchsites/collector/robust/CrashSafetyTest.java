@@ -238,5 +238,5 @@ class CrashSafetyTest {
             }
         }
         return out;
-    
+    }
 }
