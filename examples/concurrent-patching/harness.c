@@ -782,12 +782,13 @@ static void snapshot(struct run *r)
 
 static int paced;
 
-/* --paced: after each round over the chosen sites, wait until every worker has called every
- * site once more, so that each round overlaps whole passes of every worker. */
+/* --paced: after each round over the chosen sites, wait until every worker has made one whole
+ * pass over every site that began after the previous mark. A worker may be mid-pass when the
+ * mark is taken, so the first pass it completes may be mostly older: wait for two. */
 static void pace(unsigned long *mark)
 {
 	for (int w = 0; w < n_workers; w++) {
-		while (__atomic_load_n(&W[w].passes, __ATOMIC_RELAXED) < mark[w] + 1)
+		while (__atomic_load_n(&W[w].passes, __ATOMIC_RELAXED) < mark[w] + 2)
 			usleep(100);
 		mark[w] = __atomic_load_n(&W[w].passes, __ATOMIC_RELAXED);
 	}
