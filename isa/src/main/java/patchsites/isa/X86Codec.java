@@ -19,6 +19,10 @@ public final class X86Codec implements BranchCodec {
      * {@code 25} (/4, jmp), both mod 00 rm 101: a RIP-relative disp32 on x86-64, an absolute one on i386.
      */
     static final int GROUP5 = 0xff, MODRM_CALL_DISP32 = 0x15, MODRM_JMP_DISP32 = 0x25;
+    /** {@code FF /2 disp32} and {@code FF /4 disp32}: opcode, ModRM, disp32. */
+    public static final int MEMORY_INDIRECT_LENGTH = 6;
+    /** The one-byte NOP, what pads a 5-byte direct branch into the 6 bytes of a memory-indirect one. */
+    static final int NOP1 = 0x90;
     /** The legacy prefixes seen on branches (of {@link X86Length}'s list): CS, DS and BND (REPNE). */
     static final int CS_PREFIX = 0x2e, DS_PREFIX = 0x3e, BND_PREFIX = 0xf2;
     /** An instruction has at most 15 bytes. */
@@ -99,6 +103,25 @@ public final class X86Codec implements BranchCodec {
         }
         int modrm = code.get(field - 1) & 0xff;
         return modrm == MODRM_CALL_DISP32 ? SiteKind.ICALL : modrm == MODRM_JMP_DISP32 ? SiteKind.ITAIL : null;
+    }
+
+    /**
+     * Rewrites the memory-indirect call or jump at {@code at} ({@code ff 15 disp32} /
+     * {@code ff 25 disp32}, 6 bytes) into the direct one of the same kind to a destination a
+     * relocation will fill in: {@code e8 00000000} / {@code e9 00000000}, then a one-byte NOP in
+     * the sixth byte, as the kernel's paravirt patching pads a call it writes over a PVOP call.
+     * Returns the new branch (its {@code fieldOffset} is where the relocation goes), or null, with
+     * the bytes untouched, when no memory-indirect branch starts at {@code at}.
+     */
+    public static Branch directFromMemoryIndirect(ByteBuffer code, int at) {
+        SiteKind kind = at < 0 ? null : memoryIndirectBefore(code, at + 2);
+        if (kind == null) {
+            return null;
+        }
+        code.put(at, (byte) (kind == SiteKind.ICALL ? CALL_REL32 : JMP_REL32));
+        Words.put32(code, at + 1, ByteOrder.LITTLE_ENDIAN, 0);
+        code.put(at + MEMORY_INDIRECT_LENGTH - 1, (byte) NOP1);
+        return X86_64.decode(code, at);
     }
 
     /**

@@ -52,6 +52,22 @@ public interface Arch {
     }
 
     /**
+     * Rewrites, in {@code text}, the memory-indirect call or jump at {@code start} (one that
+     * {@link #decodeMemoryIndirect} found) into a direct branch of the same kind and length, and
+     * returns the relocation that makes it reach a function by name (what {@code patchsites
+     * devirtualize} writes against the pointer slot's default). Null, with the bytes untouched,
+     * where the architecture has no such rewrite (the default) or no such branch starts there.
+     */
+    default DirectRelocation devirtualize(ByteBuffer text, int start) {
+        return null;
+    }
+
+    /** Whether {@link #devirtualize} rewrites anything on this architecture. */
+    default boolean devirtualizes() {
+        return false;
+    }
+
+    /**
      * For a relocation that is not a branch: what to add to symbol + addend to get the address
      * it refers to. PC-relative fields count from the end of their instruction on x86, from
      * their own address in data ({@code code} false).

@@ -72,7 +72,22 @@ public final class X86_64 implements Arch {
         if (kind == null || !X86Codec.X86_64.startsAt(text, start, context.atOrBefore(start))) {
             return false;
         }
-        return out.found(kind, start, 6, 4);
+        return out.found(kind, start, X86Codec.MEMORY_INDIRECT_LENGTH, 4);
+    }
+
+    /**
+     * {@code ff 15}/{@code ff 25} → {@code e8}/{@code e9 rel32} + NOP, relocated like gas's
+     * {@code call f}: R_X86_64_PLT32 against the function, addend = -(field to end) = -4.
+     */
+    @Override
+    public DirectRelocation devirtualize(ByteBuffer text, int start) {
+        Branch b = X86Codec.directFromMemoryIndirect(text, start);
+        return b == null ? null : new DirectRelocation(b.fieldOffset(), R_X86_64_PLT32, -b.targetBias());
+    }
+
+    @Override
+    public boolean devirtualizes() {
+        return true;
     }
 
     /** Shared with i386, whose branch forms are byte-for-byte the same. */

@@ -84,15 +84,7 @@ final class EmitCommand implements Callable<Integer> {
     String keyFallback;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
-    Destination destination;
-
-    static final class Destination {
-        @Option(names = "--in-place", required = true, description = "Rewrite FILE.")
-        boolean inPlace;
-
-        @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Write the result to OUT.")
-        Path output;
-    }
+    ObjectRewrites.Destination destination;
 
     /** The global --verbose: say what was written. */
     private boolean verbose;
@@ -119,156 +111,32 @@ final class EmitCommand implements Callable<Integer> {
             diag.error(e.getMessage());
             return 2;
         }
-        if (jobs.check() != null) {
-            diag.error(jobs.check());
-            return 2;
-        }
-        if (!destination.inPlace && files.size() != 1) {
-            diag.error("-o takes one input object; use --in-place for several");
-            return 2;
-        }
-        if (files.size() == 1) {
-            int rc = emitOne(files.get(0), out, diag, matcher, tableLayout, keys);
-            out.flush();
-            return rc;
-        }
-        return emitAll(out, diag, matcher, tableLayout, keys);
+        return new ObjectRewrites(spec, destination, (elf, where, d) -> prepare(elf, where, d, matcher, tableLayout, keys))
+                .run(files, jobs, out, diag);
     }
 
-    /**
-     * Several objects (the modules of a build, {@code --in-place}): each is read, scanned and
-     * rewritten on a pool thread. Most of a small object's time is the wait for its data to reach
-     * the disk ({@link AtomicFile} forces every file before the rename), so more threads than cores
-     * pay: concurrent forces share journal commits. Messages come out in the order of the
-     * arguments, as if the files had been done one after the other. Arguments that name the same
-     * file go to one task, in order: two channels of one file in one process would share (and on
-     * close drop) each other's POSIX lock.
-     */
-    private int emitAll(PrintWriter out, Diagnostics diag, TargetMatcher matcher, TableLayout tableLayout,
-            TableEmitter.KeyRule keys) {
-        Map<Object, List<Integer>> byFile = new LinkedHashMap<>();
-        for (int i = 0; i < files.size(); i++) {
-            byFile.computeIfAbsent(fileKey(files.get(i)), k -> new ArrayList<>()).add(i);
+    /** Scans one object and prepares its table. */
+    private ObjectRewrites.Prepared prepare(ElfFile elf, String where, Diagnostics diag, TargetMatcher matcher,
+            TableLayout tableLayout, TableEmitter.KeyRule keys) {
+        ScanResult scan = new Scanner(matcher, false).scan(elf);
+        for (String w : scan.warnings()) {
+            diag.warning(where, w);
         }
-        // Four a CPU: measured on 2 cores, 684 modules take 1.61 s with 1 thread, 0.92 s with 4,
-        // 0.86 s with 8, 0.88 s with 16. Capped so that a big machine does not map 256 files at once.
-        int dflt = Math.min(16, 4 * Runtime.getRuntime().availableProcessors());
-        ExecutorService pool = JobsOption.pool(jobs.threads(byFile.size(), dflt), "emit");
-        List<CompletableFuture<FileReport>> reports = new ArrayList<>(Collections.nCopies(files.size(), null));
-        for (List<Integer> same : byFile.values()) {
-            List<CompletableFuture<FileReport>> mine = new ArrayList<>();
-            for (int i : same) {
-                CompletableFuture<FileReport> f = new CompletableFuture<>();
-                reports.set(i, f);
-                mine.add(f);
-            }
-            pool.execute(() -> {
-                for (int k = 0; k < same.size(); k++) {
-                    FileReport r = new FileReport(diag.quiet());
-                    try {
-                        r.rc = emitOne(files.get(same.get(k)), r.out, r.diag, matcher, tableLayout, keys);
-                    } catch (Throwable t) { // an Error: reported by the main thread, not lost in the pool
-                        mine.get(k).completeExceptionally(t);
-                        continue;
-                    }
-                    mine.get(k).complete(r);
-                }
-            });
+        ObjectRewriter rewriter = new ObjectRewriter(elf);
+        TableEmitter.Summary summary = TableEmitter.prepare(rewriter, scan.sites(), section, tableLayout, keys);
+        if (summary.leftOutInGroups() > 0) {
+            diag.warning(where, Diagnostics.count(summary.leftOutInGroups(), "site", "sites") + " in COMDAT group sections were left out of "
+                    + section + ": an entry outside its group would break the final link when ld discards a"
+                    + " duplicate copy of the group");
         }
-        pool.shutdown();
-        PrintWriter err = spec.commandLine().getErr();
-        int rc = 0;
-        try (Progress progress = Progress.of(err, "emit", files.size(), diag.quiet())) {
-            for (int i = 0; i < reports.size(); i++) {
-                FileReport r = reports.get(i).join();
-                reports.set(i, null);
-                if (r.errText.getBuffer().length() > 0 || r.outText.getBuffer().length() > 0) {
-                    progress.hide(); // messages never share a line with the progress line
-                }
-                err.print(r.errText);
-                err.flush();
-                out.print(r.outText);
-                out.flush();
-                rc = Math.max(rc, r.rc);
-                progress.step();
-            }
+        if (!verbose) {
+            return new ObjectRewrites.Prepared(rewriter, null);
         }
-        return rc;
-    }
-
-    /** The messages of one object, held until the objects before it have printed theirs. */
-    private static final class FileReport {
-        final StringWriter errText = new StringWriter();
-        final StringWriter outText = new StringWriter();
-        final PrintWriter out = new PrintWriter(outText);
-        final Diagnostics diag;
-        int rc;
-
-        FileReport(boolean quiet) {
-            diag = new Diagnostics(new PrintWriter(errText, true), quiet);
-        }
-    }
-
-    /** Which file a path names: its inode ({@link AtomicFile#fileKey}), so hard links count as one. */
-    private static Object fileKey(Path p) {
-        Path abs = p.toAbsolutePath().normalize();
-        try {
-            Object key = AtomicFile.fileKey(abs);
-            return key != null ? key : abs;
-        } catch (IOException e) {
-            return abs; // unreadable: its task reports that
-        }
-    }
-
-    /** Emits into one object; 0 or 2. Objects are independent: one bad file does not stop the others. */
-    private int emitOne(Path file, PrintWriter out, Diagnostics diag, TargetMatcher matcher, TableLayout tableLayout,
-            TableEmitter.KeyRule keys) {
-        Path target = destination.inPlace ? file : destination.output;
-        String where = file.toString();
-        try {
-            ObjectReader.checkInput(file);
-        } catch (ElfFormatException e) {
-            diag.error(where, e.getMessage());
-            return 2;
-        }
-        // Locked before the input is read: a concurrent emit on the same file waits for this one to
-        // finish instead of writing its own version of the original over this one's output.
-        try (AtomicFile.Lock lock = AtomicFile.lock(target); Source src = Source.map(file)) {
-            if (ObjectReader.classify(src) == ObjectReader.Kind.ARCHIVE) {
-                throw new ElfFormatException("is an archive; emit writes one object (run it on the ld -r output)");
-            }
-            ElfFile elf = ElfFile.parse(src);
-            ScanResult scan = new Scanner(matcher, false).scan(elf);
-            for (String w : scan.warnings()) {
-                diag.warning(where, w);
-            }
-            ObjectRewriter rewriter = new ObjectRewriter(elf);
-            TableEmitter.Summary summary = TableEmitter.prepare(rewriter, scan.sites(), section, tableLayout, keys);
-            if (summary.leftOutInGroups() > 0) {
-                diag.warning(where, Diagnostics.count(summary.leftOutInGroups(), "site", "sites") + " in COMDAT group sections were left out of "
-                        + section + ": an entry outside its group would break the final link when ld discards a"
-                        + " duplicate copy of the group");
-            }
-            AtomicFile.write(target, file, rewriter::write);
-            if (verbose) {
-                out.printf("%s: %s in %s (%s)%s%s%n", target, Diagnostics.count(summary.entries(), "entry", "entries"),
-                        section, tableLayout.label(),
-                        summary.keyFallbacks() > 0 ? ", " + summary.keyFallbacks() + " keyed by their target" : "",
-                        summary.sectionSymbolsAdded() > 0 ? ", "
-                                + Diagnostics.count(summary.sectionSymbolsAdded(), "section symbol", "section symbols") + " added" : "");
-            }
-        } catch (IOException | RuntimeException e) {
-            diag.fail(where, e); // a failed write names the output, anything else the input
-            return 2;
-        } catch (InternalError e) {
-            if (!Diagnostics.isMappingFault(e)) {
-                throw e;
-            }
-            diag.fail(where, e);
-            return 2;
-        }
-        out.flush();
-        return 0;
+        return new ObjectRewrites.Prepared(rewriter, target -> String.format("%s: %s in %s (%s)%s%s%n", target,
+                Diagnostics.count(summary.entries(), "entry", "entries"), section, tableLayout.label(),
+                summary.keyFallbacks() > 0 ? ", " + summary.keyFallbacks() + " keyed by their target" : "",
+                summary.sectionSymbolsAdded() > 0 ? ", "
+                        + Diagnostics.count(summary.sectionSymbolsAdded(), "section symbol", "section symbols") + " added" : ""));
     }
 
     private TableEmitter.KeyRule keyRule() {

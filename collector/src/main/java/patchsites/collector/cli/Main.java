@@ -16,12 +16,13 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "patchsites",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {ScanCommand.class, EmitCommand.class, StubsCommand.class, AuditCommand.class, PlanCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ScanCommand.class, EmitCommand.class, DevirtualizeCommand.class, StubsCommand.class, AuditCommand.class, PlanCommand.class, CommandLine.HelpCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         header = "Collect, write and check tables of patchable call sites in ELF objects.",
         description = "Finds the call sites of patchable functions (static calls, __fentry__/mcount, retpoline"
                 + " thunks, return thunks) in ELF objects through their relocations, as objtool and"
                 + " recordmcount do for the Linux kernel; writes them as call-site tables into objects,"
+                + " turns calls through function pointers with a known default into direct calls,"
                 + " writes the final link's aliases and table placement, audits existing tables and plans"
                 + " re-targeting a linked program's sites.",
         footerHeading = "%nNotes:%n",
@@ -52,7 +53,7 @@ public final class Main implements Runnable {
     boolean quiet;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
-            description = "Say more: what emit and stubs wrote, every entry audit checked.")
+            description = "Say more: what emit, devirtualize and stubs wrote, every entry audit checked.")
     boolean verbose;
 
     public static void main(String[] args) {

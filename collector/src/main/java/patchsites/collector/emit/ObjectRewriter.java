@@ -234,6 +234,20 @@ public final class ObjectRewriter {
         return index;
     }
 
+    /**
+     * New contents for the existing section {@code index}, its header otherwise kept: code that
+     * was rewritten, or a relocation section with entries changed. Symbol indices in relocation
+     * contents given here are in the original numbering; they are renumbered like the others.
+     */
+    public void replaceContents(int index, ByteBuffer data) {
+        Section s = sections.get(index);
+        if (s.original < 0 || s.type == ElfFile.SHT_NOBITS) {
+            throw new IllegalStateException("section " + index + " is new or has no contents");
+        }
+        s.data = data;
+        s.size = data.limit();
+    }
+
     /** Index the next appended section will get. */
     public int nextSectionIndex() {
         return sections.size();
@@ -366,7 +380,7 @@ public final class ObjectRewriter {
             if (s.type == ElfFile.SHT_REL || s.type == ElfFile.SHT_RELA) {
                 boolean rela = s.type == ElfFile.SHT_RELA;
                 int ent = (rela64 ? 8 : 4) * (rela ? 3 : 2);
-                ByteBuffer src = elf.data(i);
+                ByteBuffer src = s.data != null ? s.data : elf.data(i); // replaceContents: original numbering still
                 if (elf.sectionEntrySize(i) != ent || src.limit() % ent != 0) {
                     throw new ElfFormatException("section " + i + " (" + elf.sectionName(i) + "): sh_entsize "
                             + elf.sectionEntrySize(i) + " and size " + src.limit() + " do not fit entries of " + ent);

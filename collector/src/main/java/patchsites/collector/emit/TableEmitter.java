@@ -44,7 +44,6 @@ public final class TableEmitter {
     public static Summary prepare(ObjectRewriter rewriter, List<CallSite> sites, String section, TableLayout layout,
             KeyRule keys) {
         ElfFile elf = rewriter.source();
-        Arch arch = Arches.forObject(elf);
         List<CallSite> entries = new ArrayList<>();
         int grouped = 0;
         for (CallSite s : sites) {
@@ -64,17 +63,19 @@ public final class TableEmitter {
         }
         rewriter.freezeSymbols();
 
-        int[] keySymbol = new int[entries.size()];
+        List<Entry> rows = new ArrayList<>(entries.size());
         int fallbacks = 0;
-        if (layout == TableLayout.SITE_KEY) {
-            Map<String, Integer> byName = lookup(elf, rewriter.symbolTableIndex(), entries, keys);
-            for (int i = 0; i < entries.size(); i++) {
-                String target = entries.get(i).target();
-                String key = keys.keyFor(target);
-                Integer k = byName.get(key);
+        Map<String, Integer> byName = layout == TableLayout.SITE_KEY
+                ? lookup(elf, rewriter.symbolTableIndex(), names(entries, keys), new java.util.HashSet<>()) : Map.of();
+        for (CallSite s : entries) {
+            int key = -1;
+            if (layout == TableLayout.SITE_KEY) {
+                String target = s.target();
+                String keyName = keys.keyFor(target);
+                Integer k = byName.get(keyName);
                 if (k == null) {
                     if (!keys.fallbackToTarget()) {
-                        throw new ElfFormatException("key symbol " + key + " (for " + target
+                        throw new ElfFormatException("key symbol " + keyName + " (for " + target
                                 + ") is not in the symbol table; --key-fallback=target would use the target");
                     }
                     k = byName.get(target);
@@ -83,34 +84,63 @@ public final class TableEmitter {
                     }
                     fallbacks++;
                 }
-                keySymbol[i] = rewriter.symbolIndex(k);
+                key = k;
             }
+            rows.add(new Entry(s.sectionIndex(), s.offset(), key, s.kind().isTail() ? TableLayout.TAIL_FLAG : 0));
         }
+        write(rewriter, rows, section, layout);
+        return new Summary(entries.size(), fallbacks, rewriter.addedSymbols(), grouped);
+    }
 
+    /**
+     * One entry to write: the site's section and offset, and for {@code site-key} the key field's
+     * symbol (index in the object as read, -1 for the other layouts) and addend (the flags, and for a
+     * pointer slot its offset in the object).
+     */
+    public record Entry(int siteSection, long siteOffset, int keySymbol, long keyAddend) {}
+
+    /**
+     * Prepares {@code rewriter} to write {@code section} as a {@code site-key} table of these
+     * entries, in this order, asking for the section symbols their sites need (replacing a table
+     * of that name). Returns the number of section symbols added.
+     */
+    public static int prepareEntries(ObjectRewriter rewriter, List<Entry> rows, String section) {
+        for (Entry e : rows) {
+            rewriter.needSectionSymbol(e.siteSection());
+        }
+        rewriter.freezeSymbols();
+        write(rewriter, rows, section, TableLayout.SITE_KEY);
+        return rewriter.addedSymbols();
+    }
+
+    /** The table section and its relocation section, once the symbols are frozen. */
+    private static void write(ObjectRewriter rewriter, List<Entry> rows, String section, TableLayout layout) {
+        ElfFile elf = rewriter.source();
+        Arch arch = Arches.forObject(elf);
         boolean is64 = elf.is64();
         boolean rela = arch.abi().rela();
         int entry = layout.entrySize(is64);
         int relEnt = (is64 ? 8 : 4) * (rela ? 3 : 2);
         int relocsPerEntry = layout == TableLayout.SITE_KEY ? 2 : 1;
-        ByteBuffer data = ByteBuffer.allocate(entries.size() * entry).order(elf.order());
-        ByteBuffer relocs = ByteBuffer.allocate(entries.size() * relocsPerEntry * relEnt).order(elf.order());
+        ByteBuffer data = ByteBuffer.allocate(rows.size() * entry).order(elf.order());
+        ByteBuffer relocs = ByteBuffer.allocate(rows.size() * relocsPerEntry * relEnt).order(elf.order());
         int pc32 = arch.abi().tablePcRel32Type(), abs = arch.abi().tableAbsoluteType();
         int r = 0;
-        for (int i = 0; i < entries.size(); i++) {
-            CallSite s = entries.get(i);
+        for (int i = 0; i < rows.size(); i++) {
+            Entry e = rows.get(i);
             long at = (long) i * entry;
-            int siteSym = rewriter.sectionSymbol(s.sectionIndex());
+            int siteSym = rewriter.sectionSymbol(e.siteSection());
             switch (layout) {
                 case SITE_KEY:
-                    putReloc(relocs, r++ * relEnt, is64, rela, at, pc32, siteSym, s.offset(), data, 4);
-                    long flags = s.kind().isTail() ? TableLayout.TAIL_FLAG : 0;
-                    putReloc(relocs, r++ * relEnt, is64, rela, at + 4, pc32, keySymbol[i], flags, data, 4);
+                    putReloc(relocs, r++ * relEnt, is64, rela, at, pc32, siteSym, e.siteOffset(), data, 4);
+                    putReloc(relocs, r++ * relEnt, is64, rela, at + 4, pc32, rewriter.symbolIndex(e.keySymbol()),
+                            e.keyAddend(), data, 4);
                     break;
                 case SITE:
-                    putReloc(relocs, r++ * relEnt, is64, rela, at, pc32, siteSym, s.offset(), data, 4);
+                    putReloc(relocs, r++ * relEnt, is64, rela, at, pc32, siteSym, e.siteOffset(), data, 4);
                     break;
                 default:
-                    putReloc(relocs, r++ * relEnt, is64, rela, at, abs, siteSym, s.offset(), data, is64 ? 8 : 4);
+                    putReloc(relocs, r++ * relEnt, is64, rela, at, abs, siteSym, e.siteOffset(), data, is64 ? 8 : 4);
             }
         }
 
@@ -126,11 +156,10 @@ public final class TableEmitter {
         int table = rewriter.putSection(existing, section, ElfFile.SHT_PROGBITS, flags, align, entry, 0, 0, data);
         rewriter.putSection(existingRel, (rela ? ".rela" : ".rel") + section, rela ? ElfFile.SHT_RELA : ElfFile.SHT_REL,
                 ElfFile.SHF_INFO_LINK, is64 ? 8 : 4, relEnt, rewriter.symbolTableIndex(), table, relocs);
-        return new Summary(entries.size(), fallbacks, rewriter.addedSymbols(), grouped);
     }
 
     /** Writes one relocation; for REL the addend goes into the table field instead. */
-    private static void putReloc(ByteBuffer relocs, int at, boolean is64, boolean rela, long offset, int type, int sym,
+    static void putReloc(ByteBuffer relocs, int at, boolean is64, boolean rela, long offset, int type, int sym,
             long addend, ByteBuffer data, int fieldSize) {
         if (is64) {
             relocs.putLong(at, offset);
@@ -154,22 +183,29 @@ public final class TableEmitter {
         }
     }
 
-    /**
-     * Symbol indices (original numbering) of every key and target name the entries need. Among
-     * several symbols of one name a global or weak one wins, as the linker would pick it.
-     */
-    private static Map<String, Integer> lookup(ElfFile elf, int symtab, List<CallSite> entries, KeyRule keys) {
-        List<String> wanted = new ArrayList<>();
+    /** Every target and key name the entries need. */
+    private static java.util.Set<String> names(List<CallSite> entries, KeyRule keys) {
+        java.util.Set<String> want = new java.util.HashSet<>();
         for (CallSite s : entries) {
-            wanted.add(s.target());
-            wanted.add(keys.keyFor(s.target()));
+            want.add(s.target());
+            want.add(keys.keyFor(s.target()));
         }
+        return want;
+    }
+
+    /**
+     * Symbol indices (original numbering) of the symbols named {@code want}. Among several symbols
+     * of one name a global or weak one wins, as the linker would pick it; a name that only several
+     * local symbols have (static functions of different files in an {@code ld -r} output) goes to
+     * {@code ambiguous} as well, for callers that must not pick one of them.
+     */
+    static Map<String, Integer> lookup(ElfFile elf, int symtab, java.util.Set<String> want,
+            java.util.Set<String> ambiguous) {
         Map<String, Integer> found = new HashMap<>();
-        if (wanted.isEmpty()) {
+        if (want.isEmpty()) {
             return found;
         }
         // Decode only names whose length some wanted name has: a vmlinux.o has ~10^5 symbols.
-        java.util.Set<String> want = new java.util.HashSet<>(wanted);
         int maxLen = 0;
         for (String w : want) {
             maxLen = Math.max(maxLen, w.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
@@ -197,8 +233,11 @@ public final class TableEmitter {
             Integer prev = found.get(name);
             if (prev == null || (syms.binding(prev) == SymbolTable.STB_LOCAL && syms.binding(i) != SymbolTable.STB_LOCAL)) {
                 found.put(name, i);
+            } else if (syms.binding(prev) == SymbolTable.STB_LOCAL && syms.binding(i) == SymbolTable.STB_LOCAL) {
+                ambiguous.add(name);
             }
         }
+        ambiguous.removeIf(n -> syms.binding(found.get(n)) != SymbolTable.STB_LOCAL);
         return found;
     }
 }

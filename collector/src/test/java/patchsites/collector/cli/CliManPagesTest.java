@@ -49,7 +49,7 @@ class CliManPagesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "scan", "emit", "stubs", "audit", "plan"})
+    @ValueSource(strings = {"", "scan", "emit", "devirtualize", "stubs", "audit", "plan"})
     void pageShowsWhatHelpSays(String command) {
         String page = command.isEmpty() ? "patchsites.1" : "patchsites-" + command + ".1";
         Tools.Result man = Tools.run(MAN, "env", "MANWIDTH=80", "LC_ALL=C.UTF-8", "man", "-l", "-P", "cat", page);

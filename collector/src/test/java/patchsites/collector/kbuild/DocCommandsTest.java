@@ -118,7 +118,7 @@ class DocCommandsTest {
     void cliMdExamplesRunOnFixtures() throws IOException {
         Path page = Kbuild.repositoryRoot().resolve("docs/cli.md");
         List<String> commands = commands(page);
-        for (String sub : List.of("scan", "emit", "stubs", "audit", "plan")) {
+        for (String sub : List.of("scan", "emit", "devirtualize", "stubs", "audit", "plan")) {
             assertTrue(commands.stream().anyMatch(c -> c.startsWith("patchsites " + sub + " ")),
                     () -> "docs/cli.md shows no example of patchsites " + sub + ": " + commands);
         }

@@ -90,7 +90,7 @@ class PointerFixtureScanTest {
     }
 
     /** "section+0xoffset kind length function pointer default" per site, from objdump and readelf alone. */
-    private static List<String> objdumpSites(Path obj) {
+    static List<String> objdumpSites(Path obj) {
         Map<String, List<Sym>> bySection = new HashMap<>();
         for (String line : Tools.ok(obj.getParent(), "objdump", "-t", obj.toString()).split("\n")) {
             Matcher m = SYMBOL.matcher(line);

@@ -1,0 +1,201 @@
+package patchsites.collector.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import patchsites.collector.elf.ElfFile;
+import patchsites.collector.elf.ElfFormatException;
+import patchsites.collector.elf.ObjectReader;
+import patchsites.collector.elf.Source;
+import patchsites.collector.emit.AtomicFile;
+import patchsites.collector.emit.ObjectRewriter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * The frame of the commands that rewrite relocatable objects ({@code emit}, {@code devirtualize}):
+ * each object is checked, locked, mapped, prepared by the command and written through {@link
+ * AtomicFile}; several objects ({@code --in-place}) on a pool, messages in the order of the
+ * arguments. One bad object does not stop the others; each is all or nothing.
+ */
+final class ObjectRewrites {
+    /** What a command does to one object. */
+    interface Job {
+        /**
+         * Prepares the rewrite of {@code elf} (warnings go to {@code diag}, under {@code where}).
+         * Throws {@link ElfFormatException} (or another RuntimeException) when the object cannot be
+         * rewritten: nothing is written then.
+         */
+        Prepared prepare(ElfFile elf, String where, Diagnostics diag);
+    }
+
+    /** The prepared rewrite, and what to print on stdout once it is written to the given path (null: nothing). */
+    record Prepared(ObjectRewriter rewriter, java.util.function.Function<Path, String> report) {}
+
+    /** --in-place or -o: where the rewritten object goes. */
+    static final class Destination {
+        @Option(names = "--in-place", required = true, description = "Rewrite FILE.")
+        boolean inPlace;
+
+        @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Write the result to OUT.")
+        Path output;
+    }
+
+    private final CommandSpec spec;
+    private final Destination destination;
+    private final Job job;
+
+    ObjectRewrites(CommandSpec spec, Destination destination, Job job) {
+        this.spec = spec;
+        this.destination = destination;
+        this.job = job;
+    }
+
+    /** Rewrites every file; 0, or 2 when one failed or the arguments do not fit the destination. */
+    int run(List<Path> files, JobsOption jobs, PrintWriter out, Diagnostics diag) {
+        if (jobs.check() != null) {
+            diag.error(jobs.check());
+            return 2;
+        }
+        if (!destination.inPlace && files.size() != 1) {
+            diag.error("-o takes one input object; use --in-place for several");
+            return 2;
+        }
+        if (files.size() == 1) {
+            int rc = rewriteOne(files.get(0), out, diag);
+            out.flush();
+            return rc;
+        }
+        return rewriteAll(files, jobs, out, diag);
+    }
+
+    /**
+     * Several objects (the modules of a build, {@code --in-place}): each is read, prepared and
+     * rewritten on a pool thread. Most of a small object's time is the wait for its data to reach
+     * the disk ({@link AtomicFile} forces every file before the rename), so more threads than cores
+     * pay: concurrent forces share journal commits. Messages come out in the order of the
+     * arguments, as if the files had been done one after the other. Arguments that name the same
+     * file go to one task, in order: two channels of one file in one process would share (and on
+     * close drop) each other's POSIX lock.
+     */
+    private int rewriteAll(List<Path> files, JobsOption jobs, PrintWriter out, Diagnostics diag) {
+        Map<Object, List<Integer>> byFile = new LinkedHashMap<>();
+        for (int i = 0; i < files.size(); i++) {
+            byFile.computeIfAbsent(fileKey(files.get(i)), k -> new ArrayList<>()).add(i);
+        }
+        // Four a CPU: measured on 2 cores, 684 modules take 1.61 s with 1 thread, 0.92 s with 4,
+        // 0.86 s with 8, 0.88 s with 16. Capped so that a big machine does not map 256 files at once.
+        int dflt = Math.min(16, 4 * Runtime.getRuntime().availableProcessors());
+        String name = spec.name();
+        ExecutorService pool = JobsOption.pool(jobs.threads(byFile.size(), dflt), name);
+        List<CompletableFuture<FileReport>> reports = new ArrayList<>(Collections.nCopies(files.size(), null));
+        for (List<Integer> same : byFile.values()) {
+            List<CompletableFuture<FileReport>> mine = new ArrayList<>();
+            for (int i : same) {
+                CompletableFuture<FileReport> f = new CompletableFuture<>();
+                reports.set(i, f);
+                mine.add(f);
+            }
+            pool.execute(() -> {
+                for (int k = 0; k < same.size(); k++) {
+                    FileReport r = new FileReport(diag.quiet());
+                    try {
+                        r.rc = rewriteOne(files.get(same.get(k)), r.out, r.diag);
+                    } catch (Throwable t) { // an Error: reported by the main thread, not lost in the pool
+                        mine.get(k).completeExceptionally(t);
+                        continue;
+                    }
+                    mine.get(k).complete(r);
+                }
+            });
+        }
+        pool.shutdown();
+        PrintWriter err = spec.commandLine().getErr();
+        int rc = 0;
+        try (Progress progress = Progress.of(err, name, files.size(), diag.quiet())) {
+            for (int i = 0; i < reports.size(); i++) {
+                FileReport r = reports.get(i).join();
+                reports.set(i, null);
+                if (r.errText.getBuffer().length() > 0 || r.outText.getBuffer().length() > 0) {
+                    progress.hide(); // messages never share a line with the progress line
+                }
+                err.print(r.errText);
+                err.flush();
+                out.print(r.outText);
+                out.flush();
+                rc = Math.max(rc, r.rc);
+                progress.step();
+            }
+        }
+        return rc;
+    }
+
+    /** The messages of one object, held until the objects before it have printed theirs. */
+    private static final class FileReport {
+        final StringWriter errText = new StringWriter();
+        final StringWriter outText = new StringWriter();
+        final PrintWriter out = new PrintWriter(outText);
+        final Diagnostics diag;
+        int rc;
+
+        FileReport(boolean quiet) {
+            diag = new Diagnostics(new PrintWriter(errText, true), quiet);
+        }
+    }
+
+    /** Which file a path names: its inode ({@link AtomicFile#fileKey}), so hard links count as one. */
+    private static Object fileKey(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        try {
+            Object key = AtomicFile.fileKey(abs);
+            return key != null ? key : abs;
+        } catch (IOException e) {
+            return abs; // unreadable: its task reports that
+        }
+    }
+
+    /** Rewrites one object; 0 or 2. Objects are independent: one bad file does not stop the others. */
+    private int rewriteOne(Path file, PrintWriter out, Diagnostics diag) {
+        Path target = destination.inPlace ? file : destination.output;
+        String where = file.toString();
+        try {
+            ObjectReader.checkInput(file);
+        } catch (ElfFormatException e) {
+            diag.error(where, e.getMessage());
+            return 2;
+        }
+        // Locked before the input is read: a concurrent rewrite of the same file waits for this one
+        // to finish instead of writing its own version of the original over this one's output.
+        try (AtomicFile.Lock lock = AtomicFile.lock(target); Source src = Source.map(file)) {
+            if (ObjectReader.classify(src) == ObjectReader.Kind.ARCHIVE) {
+                throw new ElfFormatException("is an archive; " + spec.name()
+                        + " writes one object (run it on the ld -r output)");
+            }
+            Prepared p = job.prepare(ElfFile.parse(src), where, diag);
+            AtomicFile.write(target, file, p.rewriter()::write);
+            String report = p.report() == null ? null : p.report().apply(target);
+            if (report != null) {
+                out.print(report);
+            }
+        } catch (IOException | RuntimeException e) {
+            diag.fail(where, e); // a failed write names the output, anything else the input
+            return 2;
+        } catch (InternalError e) {
+            if (!Diagnostics.isMappingFault(e)) {
+                throw e;
+            }
+            diag.fail(where, e);
+            return 2;
+        }
+        out.flush();
+        return 0;
+    }
+}
