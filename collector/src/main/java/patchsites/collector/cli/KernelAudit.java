@@ -84,7 +84,7 @@ final class KernelAudit {
                     throw new ElfFormatException("is an archive; --kernel audits vmlinux and .ko files");
                 }
                 linked[0] = elf.type() != ElfFile.ET_REL;
-                if (linked[0] && override == null && !TableReader.hasSymbols(elf)) {
+                if (linked[0] && override == null && elf.symbolTableSection() < 0) {
                     throw new ElfFormatException("no symbol table (a stripped vmlinux, or extract-vmlinux output): the"
                             + " bounds of .static_call_sites and __mcount_loc are symbols; audit the vmlinux of the -dbg"
                             + " package");

@@ -32,6 +32,9 @@ public final class ElfFile {
     private final int[] shName, shType, shLink, shInfo;
     private final long[] shFlags, shAddr, shOffset, shSize, shAddralign, shEntsize;
 
+    /** Section index -> the relocation section that patches it, 0 for none. */
+    private final int[] relocatedBy;
+
     private StringTable sectionNames;
     private final String[] nameCache;
     private SymbolTable[] symbolTables;
@@ -131,6 +134,7 @@ public final class ElfFile {
         shAddralign = new long[shnum];
         shEntsize = new long[shnum];
         nameCache = new String[shnum];
+        relocatedBy = new int[shnum];
         if (shnum > 0) {
             ByteBuffer sh = source.slice(shoff, (long) shnum * want).order(order);
             for (int i = 0; i < shnum; i++) {
@@ -163,9 +167,8 @@ public final class ElfFile {
             if (shType[shstrndx] != SHT_STRTAB && shstrndx != 0) {
                 throw new ElfFormatException("section name table (section " + shstrndx + ") is not SHT_STRTAB");
             }
-            int[] relocatedBy = type == ET_REL ? new int[shnum] : null;
             for (int i = 1; i < shnum; i++) {
-                validateLinks(i, relocatedBy);
+                validateLinks(i);
             }
             checkOverlaps(shoff, (long) shnum * want, ehsize);
         }
@@ -200,7 +203,7 @@ public final class ElfFile {
      * SHT_STRTAB, relocations name a symbol table and patch a section that has contents. A file
      * that breaks this would be read one way and rewritten another.
      */
-    private void validateLinks(int i, int[] relocatedBy) {
+    private void validateLinks(int i) {
         int t = shType[i];
         int link = shLink[i];
         switch (t) {
@@ -228,12 +231,14 @@ public final class ElfFile {
                                 + ", a " + typeName(tt) + " section, which relocations cannot patch");
                     }
                     // In a relocatable object one section has one relocation section: with two, a
-                    // reader and a rewriter could each take another.
-                    if (relocatedBy != null) {
-                        if (relocatedBy[target] != 0) {
-                            throw new ElfFormatException("sections " + relocatedBy[target] + " and " + i
-                                    + " both relocate " + describe(target));
-                        }
+                    // reader and a rewriter could each take another. A linked program's dynamic
+                    // relocations (SHF_ALLOC: .rel.plt names .plt on i386) are the loader's and say
+                    // nothing of the code: only the kept ones (--emit-relocs) are found by section.
+                    if (relocatedBy[target] != 0 && type == ET_REL) {
+                        throw new ElfFormatException("sections " + relocatedBy[target] + " and " + i
+                                + " both relocate " + describe(target));
+                    }
+                    if (relocatedBy[target] == 0 && (type == ET_REL || (shFlags[i] & SHF_ALLOC) == 0)) {
                         relocatedBy[target] = i;
                     }
                 }
@@ -402,6 +407,51 @@ public final class ElfFile {
 
     public long sectionEntrySize(int i) {
         return shEntsize[i];
+    }
+
+    /**
+     * Symbol values and relocation offsets are addresses in linked files and section offsets in
+     * ET_REL: this is what to subtract from one to get an offset in section {@code i}.
+     */
+    public long sectionBase(int i) {
+        return type == ET_REL ? 0 : shAddr[i];
+    }
+
+    /**
+     * The relocation section (SHT_REL or SHT_RELA) that patches section {@code i}, or -1: in a
+     * linked program, the relocations kept by --emit-relocs, never the dynamic ones.
+     */
+    public int relocationSectionOf(int i) {
+        return i > 0 && i < shnum && relocatedBy[i] != 0 ? relocatedBy[i] : -1;
+    }
+
+    /** The index of the section named {@code name}, or -1; fails if more than one has that name. */
+    public int sectionNamed(String name) {
+        int found = -1;
+        for (int i = 1; i < shnum; i++) {
+            if (sectionName(i).equals(name)) {
+                if (found >= 0) {
+                    throw new ElfFormatException("more than one section is named " + name);
+                }
+                found = i;
+            }
+        }
+        return found;
+    }
+
+    /** The first SHT_SYMTAB section ({@code .symtab}; objects have one), or -1. */
+    public int symbolTableSection() {
+        for (int i = 1; i < shnum; i++) {
+            if (shType[i] == SHT_SYMTAB) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** e_shstrndx as resolved (SHN_XINDEX followed to section header 0): the section name table. */
+    public int sectionNameTable() {
+        return shstrndx;
     }
 
     /** sh_name: the offset of section {@code i}'s name in the section name table. */

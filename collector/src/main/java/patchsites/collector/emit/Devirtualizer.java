@@ -70,10 +70,10 @@ public final class Devirtualizer {
             }
         }
         Set<String> ambiguous = new HashSet<>();
-        Map<String, Integer> byName = TableEmitter.lookup(elf, symtab, want, ambiguous);
+        Map<String, Integer> byName = elf.symbolTable(symtab).named(want, ambiguous);
 
         Map<Long, TableEmitter.Entry> rows = new TreeMap<>();
-        int existing = rewriter.findSection(section);
+        int existing = elf.sectionNamed(section);
         for (TableEmitter.Entry e : existing >= 0 ? existingEntries(rewriter, existing, section) : List.<TableEmitter.Entry>of()) {
             rows.put(key(e), e);
         }
@@ -82,7 +82,7 @@ public final class Devirtualizer {
         List<Left> left = new ArrayList<>();
         for (PointerSite s : sites) {
             String why = whyNot(elf, s, byName, ambiguous);
-            int relSection = why == null ? rewriter.findRelocationsFor(s.sectionIndex()) : -1;
+            int relSection = why == null ? elf.relocationSectionOf(s.sectionIndex()) : -1;
             int reloc = relSection >= 0 ? onlyRelocationIn(elf.relocations(relSection), s) : -1;
             if (why == null && reloc < 0) {
                 why = "not exactly one relocation in the instruction";
@@ -180,7 +180,7 @@ public final class Devirtualizer {
         Arch arch = Arches.forObject(elf);
         int entry = TableLayout.SITE_KEY.entrySize(elf.is64());
         long size = elf.sectionSize(table);
-        int relSection = rewriter.findRelocationsFor(table);
+        int relSection = elf.relocationSectionOf(table);
         if (elf.sectionType(table) != ElfFile.SHT_PROGBITS || size % entry != 0 || relSection < 0
                 || elf.sectionLink(relSection) != rewriter.symbolTableIndex()) {
             throw new ElfFormatException("section " + section + " exists and is not a table devirtualize wrote"

@@ -176,36 +176,6 @@ public final class ObjectRewriter {
         return original < firstGlobal ? original : original + newSectionSymbols.size();
     }
 
-    /** The index of the section named {@code name}, or -1; fails if the name is not unique. */
-    public int findSection(String name) {
-        int found = -1;
-        for (int i = 1; i < elf.sectionCount(); i++) {
-            if (elf.sectionName(i).equals(name)) {
-                if (found >= 0) {
-                    throw new ElfFormatException("more than one section is named " + name);
-                }
-                found = i;
-            }
-        }
-        return found;
-    }
-
-    /** The relocation section that applies to section {@code target}, or -1. */
-    public int findRelocationsFor(int target) {
-        int found = -1;
-        for (int i = 1; i < elf.sectionCount(); i++) {
-            int t = elf.sectionType(i);
-            if ((t == ElfFile.SHT_REL || t == ElfFile.SHT_RELA) && elf.sectionInfo(i) == target) {
-                if (found >= 0) {
-                    throw new ElfFormatException("sections " + found + " and " + i + " both relocate "
-                            + elf.sectionName(target));
-                }
-                found = i;
-            }
-        }
-        return found;
-    }
-
     /**
      * Puts a section: replaces section {@code index} when it is ≥ 0 (keeping its index), else
      * appends one. Returns its index in the output.
@@ -246,11 +216,6 @@ public final class ObjectRewriter {
         }
         s.data = data;
         s.size = data.limit();
-    }
-
-    /** Index the next appended section will get. */
-    public int nextSectionIndex() {
-        return sections.size();
     }
 
     /** Writes the object to {@code out} (positioned at 0, empty). */

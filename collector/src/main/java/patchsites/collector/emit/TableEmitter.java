@@ -2,14 +2,12 @@ package patchsites.collector.emit;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import patchsites.collector.arch.Arch;
 import patchsites.collector.arch.Arches;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
-import patchsites.collector.elf.StringTable;
 import patchsites.collector.elf.SymbolTable;
 import patchsites.collector.scan.CallSite;
 import patchsites.isa.SiteKind;
@@ -66,7 +64,7 @@ public final class TableEmitter {
         List<Entry> rows = new ArrayList<>(entries.size());
         int fallbacks = 0;
         Map<String, Integer> byName = layout == TableLayout.SITE_KEY
-                ? lookup(elf, rewriter.symbolTableIndex(), names(entries, keys), new java.util.HashSet<>()) : Map.of();
+                ? elf.symbolTable(rewriter.symbolTableIndex()).named(names(entries, keys)) : Map.of();
         for (CallSite s : entries) {
             int key = -1;
             if (layout == TableLayout.SITE_KEY) {
@@ -144,13 +142,13 @@ public final class TableEmitter {
             }
         }
 
-        int existing = rewriter.findSection(section);
+        int existing = elf.sectionNamed(section);
         if (existing >= 0 && (elf.sectionType(existing) != ElfFile.SHT_PROGBITS || elf.isExecutable(existing))) {
             // Only a table (data, SHT_PROGBITS) is replaced; anything else of that name would be lost.
             throw new ElfFormatException("section " + section + " exists and is not a table that emit may replace ("
                     + (elf.isExecutable(existing) ? "executable" : "sh_type " + elf.sectionType(existing)) + ")");
         }
-        int existingRel = existing >= 0 ? rewriter.findRelocationsFor(existing) : -1;
+        int existingRel = existing >= 0 ? elf.relocationSectionOf(existing) : -1;
         long flags = ElfFile.SHF_ALLOC | (layout == TableLayout.SITE_KEY ? ElfFile.SHF_WRITE : 0);
         long align = layout == TableLayout.ABS ? (is64 ? 8 : 4) : 4;
         int table = rewriter.putSection(existing, section, ElfFile.SHT_PROGBITS, flags, align, entry, 0, 0, data);
@@ -191,53 +189,5 @@ public final class TableEmitter {
             want.add(keys.keyFor(s.target()));
         }
         return want;
-    }
-
-    /**
-     * Symbol indices (original numbering) of the symbols named {@code want}. Among several symbols
-     * of one name a global or weak one wins, as the linker would pick it; a name that only several
-     * local symbols have (static functions of different files in an {@code ld -r} output) goes to
-     * {@code ambiguous} as well, for callers that must not pick one of them.
-     */
-    static Map<String, Integer> lookup(ElfFile elf, int symtab, java.util.Set<String> want,
-            java.util.Set<String> ambiguous) {
-        Map<String, Integer> found = new HashMap<>();
-        if (want.isEmpty()) {
-            return found;
-        }
-        // Decode only names whose length some wanted name has: a vmlinux.o has ~10^5 symbols.
-        int maxLen = 0;
-        for (String w : want) {
-            maxLen = Math.max(maxLen, w.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
-        }
-        boolean[] lengths = new boolean[maxLen + 1];
-        for (String w : want) {
-            lengths[w.getBytes(java.nio.charset.StandardCharsets.UTF_8).length] = true;
-        }
-        SymbolTable syms = elf.symbolTable(symtab);
-        StringTable names = syms.names();
-        for (int i = 1; i < syms.count(); i++) {
-            int t = syms.type(i);
-            int off = syms.nameOffset(i);
-            if (t == SymbolTable.STT_SECTION || t == SymbolTable.STT_FILE || off == 0) {
-                continue;
-            }
-            int len = names.length(off);
-            if (len > maxLen || !lengths[len]) {
-                continue;
-            }
-            String name = syms.name(i);
-            if (!want.contains(name)) {
-                continue;
-            }
-            Integer prev = found.get(name);
-            if (prev == null || (syms.binding(prev) == SymbolTable.STB_LOCAL && syms.binding(i) != SymbolTable.STB_LOCAL)) {
-                found.put(name, i);
-            } else if (syms.binding(prev) == SymbolTable.STB_LOCAL && syms.binding(i) == SymbolTable.STB_LOCAL) {
-                ambiguous.add(name);
-            }
-        }
-        ambiguous.removeIf(n -> syms.binding(found.get(n)) != SymbolTable.STB_LOCAL);
-        return found;
     }
 }

@@ -2,6 +2,7 @@ package patchsites.collector.scan;
 
 import java.util.Arrays;
 import java.util.TreeSet;
+import patchsites.collector.elf.Floor;
 
 /**
  * Ends of the branches decoded so far in one section: instruction boundaries a later decode may
@@ -11,11 +12,13 @@ import java.util.TreeSet;
 final class Boundaries {
     private long[] sorted = new long[64];
     private int size;
-    private final TreeSet<Long> outOfOrder = new TreeSet<>();
+    /** Made only when needed. */
+    private TreeSet<Long> outOfOrder;
 
+    /** Empties it for the next section: one instance serves a whole scan. */
     void clear() {
         size = 0;
-        outOfOrder.clear();
+        outOfOrder = null;
     }
 
     void add(long end) {
@@ -25,24 +28,18 @@ final class Boundaries {
             }
             sorted[size++] = end;
         } else {
+            if (outOfOrder == null) {
+                outOfOrder = new TreeSet<>();
+            }
             outOfOrder.add(end);
         }
     }
 
     /** The greatest boundary at or before {@code offset}, or -1. */
     long floor(long offset) {
-        int lo = 0, hi = size - 1;
-        long best = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (sorted[mid] <= offset) {
-                best = sorted[mid];
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        if (!outOfOrder.isEmpty()) {
+        int i = Floor.index(sorted, 0, size, offset);
+        long best = i < 0 ? -1 : sorted[i];
+        if (outOfOrder != null) {
             Long t = outOfOrder.floor(offset);
             if (t != null && t > best) {
                 best = t;

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import patchsites.collector.arch.Arch;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.Relocations;
+import patchsites.collector.elf.SymbolsAt;
 import patchsites.isa.Branch;
 import patchsites.isa.BranchCodec;
 import patchsites.isa.SiteKind;
@@ -25,14 +26,12 @@ import patchsites.isa.SiteKind;
 final class DecodingPass {
     /** Receives each site found: the branch that starts at {@code start}. */
     interface Sink {
-        void site(int section, long start, Branch branch, int targetSymbol);
+        void site(long start, Branch branch, int targetSymbol);
     }
 
     private final ElfFile elf;
     private final Arch arch;
     private final BranchCodec codec;
-    /** Section index -> offsets of the relocations applying to it, ascending; built on first use. */
-    private long[][] relocated;
 
     DecodingPass(ElfFile elf, Arch arch) {
         this.elf = elf;
@@ -44,10 +43,7 @@ final class DecodingPass {
      * Decodes section {@code sec}. {@code functionStarts} (ascending) are the known instruction
      * boundaries; {@code callsOnly} keeps calls only (jumps are still decoded, not reported).
      */
-    void decode(int sec, long[] functionStarts, TargetIndex targets, boolean callsOnly, Sink sink) {
-        if (elf.sectionType(sec) == ElfFile.SHT_NOBITS) {
-            return;
-        }
+    void decode(int sec, long[] functionStarts, SymbolsAt targets, boolean callsOnly, Sink sink) {
         ByteBuffer text = elf.data(sec);
         long[] relocs = relocationsOf(sec);
         long size = text.limit();
@@ -76,9 +72,9 @@ final class DecodingPass {
                 }
                 boolean hasRelocation = nextReloc < relocs.length && relocs[nextReloc] < pos + b.length();
                 if (!hasRelocation) {
-                    int target = targets.targetAt(sec, codec.destination(b, pos));
+                    int target = targets.at(sec, codec.destination(b, pos));
                     if (target >= 0) {
-                        sink.site(sec, pos, b, target);
+                        sink.site(pos, b, target);
                     }
                 }
             }
@@ -86,50 +82,19 @@ final class DecodingPass {
         }
     }
 
-    /** Offsets (in the section) of every relocation that applies to {@code sec}, sorted. */
+    /** Offsets (in the section) of the relocations that apply to {@code sec}, sorted. */
     private long[] relocationsOf(int sec) {
-        if (relocated == null) {
-            relocated = new long[elf.sectionCount()][];
-            int[] count = new int[elf.sectionCount()];
-            for (int r = 1; r < elf.sectionCount(); r++) {
-                int info = relocatedSection(r);
-                if (info > 0) {
-                    count[info] += elf.relocations(r).count();
-                }
-            }
-            for (int r = 1; r < elf.sectionCount(); r++) {
-                int info = relocatedSection(r);
-                if (info <= 0) {
-                    continue;
-                }
-                long[] into = relocated[info];
-                if (into == null) {
-                    into = relocated[info] = new long[count[info]];
-                    count[info] = 0;
-                }
-                Relocations rel = elf.relocations(r);
-                long base = TargetIndex.sectionBase(elf, info);
-                for (int k = 0; k < rel.count(); k++) {
-                    into[count[info]++] = rel.offset(k) - base;
-                }
-            }
-            for (long[] offsets : relocated) {
-                if (offsets != null) {
-                    Arrays.sort(offsets);
-                }
-            }
+        int r = elf.relocationSectionOf(sec);
+        if (r < 0) {
+            return new long[0];
         }
-        long[] offsets = relocated[sec];
-        return offsets == null ? new long[0] : offsets;
-    }
-
-    /** The section a relocation section applies to, or 0 when {@code r} is none (or dynamic). */
-    private int relocatedSection(int r) {
-        int t = elf.sectionType(r);
-        if (t != ElfFile.SHT_REL && t != ElfFile.SHT_RELA) {
-            return 0;
+        Relocations rel = elf.relocations(r);
+        long base = elf.sectionBase(sec);
+        long[] offsets = new long[rel.count()];
+        for (int k = 0; k < offsets.length; k++) {
+            offsets[k] = rel.offset(k) - base;
         }
-        int info = elf.sectionInfo(r);
-        return info > 0 && info < elf.sectionCount() ? info : 0;
+        Arrays.sort(offsets);
+        return offsets;
     }
 }

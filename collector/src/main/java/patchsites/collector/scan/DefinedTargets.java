@@ -8,6 +8,7 @@ import patchsites.collector.arch.Arch;
 import patchsites.collector.arch.CodeContext;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.Relocations;
+import patchsites.collector.elf.SymbolPlaces;
 import patchsites.collector.elf.SymbolTable;
 
 /**
@@ -21,7 +22,7 @@ final class DefinedTargets {
 
     /** A code context for relocations applying to {@code section} (x86 needs instruction boundaries). */
     interface Contexts {
-        CodeContext in(int symtab, int section);
+        CodeContext in(int section);
     }
 
     private final ElfFile elf;
@@ -45,11 +46,11 @@ final class DefinedTargets {
      * calls found only by decoding, calls bound through a local alias, and a target with no
      * call at all (inlined?).
      */
-    void warn(int symtab, TargetIndex index, TargetMatcher matcher, List<String> warnings, Contexts contexts) {
+    void warn(SymbolPlaces places, TargetIndex index, TargetMatcher matcher, List<String> warnings, Contexts contexts) {
         if (index.definedInCode.isEmpty()) {
             return;
         }
-        SymbolTable symbols = elf.symbolTable(symtab);
+        SymbolTable symbols = places.symbols();
         for (int t : index.definedInCode) {
             String name = symbols.name(t);
             int[] c = siteCounts.getOrDefault(t, new int[3]);
@@ -67,7 +68,7 @@ final class DefinedTargets {
                         + " sees, call a wrapper name that 'patchsites stubs --alias=WRAPPER=" + name
                         + "' defines (" + DOC + ")");
             } else if (!local && decoded + bySection > 0) {
-                int alias = TargetIndex.localAlias(elf, symbols, arch, t);
+                int alias = index.localAlias(t);
                 warnings.add("target " + name + " is global, but " + sites(decoded + bySection)
                         + " no PLT-capable reference to it: calls bound through a local alias"
                         + (alias > 0 ? " (" + symbols.name(alias) + ")" : "")
@@ -76,7 +77,7 @@ final class DefinedTargets {
             }
             boolean blind = local && !(arch.decodingCodec() != null); // its calls may exist, unseen
             if (!blind && named + bySection + decoded == 0 && matcher.isExactName(name)
-                    && !isReferenced(symtab, t, contexts)) {
+                    && !isReferenced(places, t, contexts)) {
                 warnings.add("target " + name + " is defined in " + sec + " but has no call site and its address"
                         + " is not taken: callers may have inlined it (" + DOC + ")");
             }
@@ -103,44 +104,44 @@ final class DefinedTargets {
      * section at its offset, from code or allocated data. Tables that describe instructions
      * rather than hold function pointers do not count (unwind data, mcount and objtool tables).
      */
-    private boolean isReferenced(int symtab, int t, Contexts contexts) {
-        SymbolTable symbols = elf.symbolTable(symtab);
-        int sec = symbols.definingSection(t);
-        long at = arch.codeAddress(symbols.value(t)) - TargetIndex.sectionBase(elf, sec);
-        for (int r = 1; r < elf.sectionCount(); r++) {
-            int type = elf.sectionType(r);
-            if ((type != ElfFile.SHT_REL && type != ElfFile.SHT_RELA) || elf.sectionLink(r) != symtab) {
-                continue;
-            }
-            int applies = elf.sectionInfo(r);
-            if (applies <= 0 || elf.sectionType(applies) == ElfFile.SHT_NOBITS
+    private boolean isReferenced(SymbolPlaces places, int t, Contexts contexts) {
+        if (!places.place(t)) {
+            return false;
+        }
+        int sec = places.section;
+        long at = places.offset;
+        SymbolTable symbols = places.symbols();
+        int symtab = elf.symbolTableSection(); // the one whose targets are warned about
+        for (int applies = 1; applies < elf.sectionCount(); applies++) {
+            int r = elf.relocationSectionOf(applies);
+            if (r < 0 || elf.sectionLink(r) != symtab
                     || (elf.sectionFlags(applies) & ElfFile.SHF_ALLOC) == 0
                     || describesInstructions(elf.sectionName(applies))) {
                 continue;
             }
             Relocations rel = elf.relocations(r);
             ByteBuffer data = null;
-            CodeContext context = contexts.in(symtab, applies);
+            CodeContext context = contexts.in(applies);
             for (int k = 0; k < rel.count(); k++) {
                 int sym = rel.symbol(k);
                 if (sym == t) {
                     return true;
                 }
                 if (sym <= 0 || sym >= symbols.count() || symbols.type(sym) != SymbolTable.STT_SECTION
-                        || symbols.definingSection(sym) != sec) {
+                        || symbols.definingSection(sym) != sec || !places.place(sym)) {
                     continue;
                 }
                 if (data == null) {
                     data = elf.data(applies);
                 }
-                long field = rel.offset(k) - TargetIndex.sectionBase(elf, applies);
+                long field = rel.offset(k) - elf.sectionBase(applies);
                 if (field < 0 || field >= data.limit()) {
                     continue;
                 }
                 int rtype = rel.type(k);
                 long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(data, field, rtype);
                 long bias = arch.referenceBias(data, field, rtype, elf.isExecutable(applies), context);
-                if (arch.codeAddress(symbols.value(sym)) + addend + bias == at) {
+                if (places.offset + addend + bias == at) {
                     return true;
                 }
             }

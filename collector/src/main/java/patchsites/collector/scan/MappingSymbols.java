@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import patchsites.collector.elf.ElfFile;
+import patchsites.collector.elf.Floor;
 import patchsites.collector.elf.SymbolTable;
 
 /**
@@ -18,12 +19,8 @@ public final class MappingSymbols {
 
     /** The mapping symbols of the object's first symbol table ({@code .symtab}), none if it has none. */
     public static MappingSymbols of(ElfFile elf) {
-        for (int i = 1; i < elf.sectionCount(); i++) {
-            if (elf.sectionType(i) == ElfFile.SHT_SYMTAB) {
-                return new MappingSymbols(elf, elf.symbolTable(i));
-            }
-        }
-        return new MappingSymbols(elf, null);
+        int symtab = elf.symbolTableSection();
+        return new MappingSymbols(elf, symtab < 0 ? null : elf.symbolTable(symtab));
     }
 
     MappingSymbols(ElfFile elf, SymbolTable syms) {
@@ -32,11 +29,7 @@ public final class MappingSymbols {
         }
         Map<Integer, List<long[]>> rows = new HashMap<>();
         for (int i = 1; i < syms.count(); i++) {
-            if (syms.binding(i) != SymbolTable.STB_LOCAL) {
-                continue;
-            }
-            int off = syms.nameOffset(i);
-            if (off == 0 || syms.names().length(off) == 0 || syms.names().bytes().get(off) != '$') { // length() checks off
+            if (!syms.isMappingSymbol(i)) {
                 continue;
             }
             String n = syms.name(i);
@@ -46,7 +39,7 @@ public final class MappingSymbols {
             int sec = syms.definingSection(i);
             if (sec > 0) {
                 rows.computeIfAbsent(sec, s -> new ArrayList<>())
-                        .add(new long[] {syms.value(i) - TargetIndex.sectionBase(elf, sec), n.charAt(1)});
+                        .add(new long[] {syms.value(i) - elf.sectionBase(sec), n.charAt(1)});
             }
         }
         for (Map.Entry<Integer, List<long[]>> e : rows.entrySet()) {
@@ -69,16 +62,7 @@ public final class MappingSymbols {
         if (o == null) {
             return 0;
         }
-        int lo = 0, hi = o.length - 1, best = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (o[mid] <= offset) {
-                best = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
+        int best = Floor.index(o, 0, o.length, offset);
         return best < 0 ? 0 : kinds.get(section)[best];
     }
 }

@@ -12,7 +12,10 @@ import patchsites.collector.arch.CodeContext;
 import patchsites.collector.arch.DecodedBranch;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
+import patchsites.collector.elf.FunctionIndex;
 import patchsites.collector.elf.Relocations;
+import patchsites.collector.elf.SymbolPlaces;
+import patchsites.collector.elf.SymbolsAt;
 import patchsites.collector.elf.SymbolTable;
 
 /**
@@ -47,9 +50,7 @@ public final class PointerScanner {
         private final Arch arch;
         private final List<PointerSite> sites;
         private final DecodedBranch branch = new DecodedBranch();
-        private final Map<Integer, FunctionIndex> functions = new HashMap<>();
-        /** Data section → (offset → name of the function its relocation there names). */
-        private final Map<Integer, Map<Long, String>> initializers = new HashMap<>();
+        private final Map<Integer, Pointers> bySymtab = new HashMap<>();
 
         Pass(ElfFile elf, Arch arch, List<PointerSite> sites) {
             this.elf = elf;
@@ -58,67 +59,85 @@ public final class PointerScanner {
         }
 
         void run() {
-            Map<Integer, byte[]> kinds = new HashMap<>();
-            for (int r = 1; r < elf.sectionCount(); r++) {
-                int type = elf.sectionType(r);
-                if (type != ElfFile.SHT_REL && type != ElfFile.SHT_RELA) {
-                    continue;
-                }
-                int target = elf.sectionInfo(r);
-                if (target <= 0 || target >= elf.sectionCount() || !elf.isExecutable(target)
-                        || arch.abi().isTemplateSection(elf.sectionName(target))
-                        || elf.sectionType(target) == ElfFile.SHT_NOBITS) {
+            for (int target = 1; target < elf.sectionCount(); target++) {
+                int r = elf.relocationSectionOf(target);
+                if (r < 0 || !elf.isExecutable(target) || arch.abi().isTemplateSection(elf.sectionName(target))) {
                     continue;
                 }
                 int symtab = elf.sectionLink(r);
                 if (elf.sectionType(symtab) != ElfFile.SHT_SYMTAB) {
                     continue; // dynamic relocations: no object file of ours
                 }
-                SymbolTable symbols = elf.symbolTable(symtab);
-                byte[] kind = kinds.computeIfAbsent(symtab, s -> pointerKinds(symbols));
-                scanSection(r, target, symtab, symbols, kind);
+                scanSection(r, target, bySymtab.computeIfAbsent(symtab, s -> new Pointers(s)));
             }
         }
 
-        /** Per symbol: NAMED for a pointer object, SECTION for the section symbol of a section defining one. */
-        private byte[] pointerKinds(SymbolTable symbols) {
-            int n = symbols.count();
-            byte[] kind = new byte[n];
-            boolean[] defines = new boolean[elf.sectionCount()];
-            for (int i = 1; i < n; i++) {
-                int type = symbols.type(i);
-                if (type == SymbolTable.STT_SECTION || type == SymbolTable.STT_FILE || type == SymbolTable.STT_FUNC) {
-                    continue;
-                }
-                int off = symbols.nameOffset(i);
-                if (off != 0 && matcher.matches(symbols.names().bytes(), off, symbols.names().length(off))) {
-                    kind[i] = NAMED;
-                    int sec = symbols.definingSection(i);
-                    if (sec > 0) {
-                        defines[sec] = true;
+        /** What one symbol table gives the pointer scan. */
+        private final class Pointers {
+            final SymbolPlaces places;
+            final SymbolTable symbols;
+            /** Per symbol: NAMED for a pointer object, SECTION for the section symbol of a section defining one. */
+            final byte[] kind;
+            /** The pointer objects by place: which one covers a section offset. */
+            final FunctionIndex objects;
+            private FunctionIndex functions;
+            private SymbolsAt functionsAt;
+            /** Data section -> (offset -> name of the function its relocation there names). */
+            private final Map<Integer, Map<Long, String>> initializers = new HashMap<>();
+
+            Pointers(int symtab) {
+                symbols = elf.symbolTable(symtab);
+                places = new SymbolPlaces(elf, symbols, Scanner.symbolConventions(arch));
+                int n = symbols.count();
+                kind = new byte[n];
+                boolean[] defines = new boolean[elf.sectionCount()];
+                for (int i = 1; i < n; i++) {
+                    int type = symbols.type(i);
+                    if (type == SymbolTable.STT_SECTION || type == SymbolTable.STT_FILE || type == SymbolTable.STT_FUNC) {
+                        continue;
+                    }
+                    int off = symbols.nameOffset(i);
+                    if (off != 0 && matcher.matches(symbols.names().bytes(), off, symbols.names().length(off))) {
+                        kind[i] = NAMED;
+                        int sec = symbols.definingSection(i);
+                        if (sec > 0) {
+                            defines[sec] = true;
+                        }
                     }
                 }
-            }
-            for (int i = 1; i < n; i++) {
-                if (symbols.type(i) == SymbolTable.STT_SECTION) {
-                    int sec = symbols.definingSection(i);
-                    if (sec > 0 && defines[sec]) {
-                        kind[i] = SECTION;
+                for (int i = 1; i < n; i++) {
+                    if (symbols.type(i) == SymbolTable.STT_SECTION) {
+                        int sec = symbols.definingSection(i);
+                        if (sec > 0 && defines[sec]) {
+                            kind[i] = SECTION;
+                        }
                     }
                 }
+                objects = new FunctionIndex(places, i -> kind[i] == NAMED);
             }
-            return kind;
+
+            FunctionIndex functions() {
+                if (functions == null) {
+                    functions = new FunctionIndex(places);
+                }
+                return functions;
+            }
+
+            SymbolsAt functionsAt() {
+                if (functionsAt == null) {
+                    functionsAt = new SymbolsAt(places, i -> symbols.type(i) == SymbolTable.STT_FUNC);
+                }
+                return functionsAt;
+            }
         }
 
-        private void scanSection(int relSection, int target, int symtab, SymbolTable symbols, byte[] kind) {
+        private void scanSection(int relSection, int target, Pointers p) {
             Relocations rel = elf.relocations(relSection);
-            FunctionIndex fi = functions.computeIfAbsent(symtab, s -> new FunctionIndex(elf, symbols, arch));
-            long base = TargetIndex.sectionBase(elf, target);
-            CodeContext context = offset -> {
-                int row = fi.containing(target, offset);
-                return row < 0 ? 0 : fi.start(row);
-            };
+            byte[] kind = p.kind;
+            SymbolTable symbols = p.symbols;
+            long base = elf.sectionBase(target);
             ByteBuffer text = null;
+            CodeContext context = null;
             for (int k = 0; k < rel.count(); k++) {
                 int sym = rel.symbol(k);
                 if (sym <= 0 || sym >= kind.length || kind[sym] == 0) {
@@ -126,6 +145,11 @@ public final class PointerScanner {
                 }
                 if (text == null) {
                     text = elf.data(target);
+                    FunctionIndex fi = p.functions();
+                    context = offset -> {
+                        int row = fi.containing(target, offset);
+                        return row < 0 ? 0 : fi.start(row);
+                    };
                 }
                 long field = rel.offset(k) - base;
                 if (field < 0 || field >= text.limit()) {
@@ -139,85 +163,59 @@ public final class PointerScanner {
                 int object = sym;
                 long slot = addend + branch.targetBias;
                 if (kind[sym] == SECTION) {
-                    int sec = symbols.definingSection(sym);
-                    long at = symbols.value(sym) + slot;
-                    object = objectAt(symbols, kind, sec, at);
-                    if (object < 0) {
+                    if (!p.places.place(sym)) {
+                        continue;
+                    }
+                    long at = p.places.offset + slot;
+                    int row = p.objects.containing(p.places.section, at);
+                    if (row < 0) {
                         continue; // another object of that section
                     }
-                    slot = at - symbols.value(object);
+                    object = p.objects.symbol(row);
+                    slot = at - p.objects.start(row);
                 }
                 String name = symbols.name(object);
+                FunctionIndex fi = p.functions();
                 int row = fi.containing(target, branch.start);
                 sites.add(new PointerSite(target, elf.sectionName(target), branch.start, branch.length, branch.kind,
                         slot == 0 ? name : name + (slot < 0 ? "-0x" + Long.toHexString(-slot) : "+0x" + Long.toHexString(slot)),
-                        slot, defaultOf(symtab, symbols, object, slot), row < 0 ? null : fi.name(row),
+                        slot, defaultOf(p, object, slot), row < 0 ? null : fi.name(row),
                         row < 0 ? 0 : branch.start - fi.start(row)));
             }
         }
 
-        /** The pointer object of section {@code sec} that covers {@code at}, or -1. */
-        private int objectAt(SymbolTable symbols, byte[] kind, int sec, long at) {
-            for (int i = 1; i < kind.length; i++) {
-                if (kind[i] == NAMED && symbols.definingSection(i) == sec) {
-                    long v = symbols.value(i), size = symbols.size(i);
-                    if (at == v || at > v && at < v + size) {
-                        return i;
-                    }
-                }
-            }
-            return -1;
-        }
-
         /** The function in the slot's static initializer in this object, or null. */
-        private String defaultOf(int symtab, SymbolTable symbols, int object, long slot) {
-            int sec = symbols.definingSection(object);
-            if (sec <= 0 || elf.sectionType(sec) == ElfFile.SHT_NOBITS) {
+        private String defaultOf(Pointers p, int object, long slot) {
+            if (!p.places.place(object) || elf.sectionType(p.places.section) == ElfFile.SHT_NOBITS) {
                 return null;
             }
-            long at = symbols.value(object) - TargetIndex.sectionBase(elf, sec) + slot;
-            return initializers.computeIfAbsent(sec, s -> initializersOf(s)).get(at);
+            long at = p.places.offset + slot;
+            return p.initializers.computeIfAbsent(p.places.section, s -> initializersOf(p, s)).get(at);
         }
 
-        /** Offset → function for each absolute pointer-sized data relocation applying to {@code sec}. */
-        private Map<Long, String> initializersOf(int sec) {
+        /**
+         * Offset → function for each absolute pointer-sized data relocation applying to {@code sec}:
+         * the function it reaches by the scan's rule ({@link RelocationTarget}).
+         */
+        private Map<Long, String> initializersOf(Pointers p, int sec) {
             Map<Long, String> out = new HashMap<>();
-            long base = TargetIndex.sectionBase(elf, sec);
-            for (int r = 1; r < elf.sectionCount(); r++) {
-                int type = elf.sectionType(r);
-                if (type != ElfFile.SHT_REL && type != ElfFile.SHT_RELA || elf.sectionInfo(r) != sec) {
+            int r = elf.relocationSectionOf(sec);
+            if (r < 0 || elf.sectionLink(r) == 0 || elf.symbolTable(elf.sectionLink(r)) != p.symbols) {
+                return out;
+            }
+            long base = elf.sectionBase(sec);
+            Relocations rel = elf.relocations(r);
+            ByteBuffer data = rel.hasAddends() ? null : elf.data(sec);
+            for (int k = 0; k < rel.count(); k++) {
+                int sym = rel.symbol(k);
+                if (rel.type(k) != arch.abi().tableAbsoluteType() || sym <= 0 || sym >= p.symbols.count()) {
                     continue;
                 }
-                int symtab = elf.sectionLink(r);
-                if (elf.sectionType(symtab) != ElfFile.SHT_SYMTAB) {
-                    continue;
-                }
-                SymbolTable symbols = elf.symbolTable(symtab);
-                FunctionIndex fi = functions.computeIfAbsent(symtab, s -> new FunctionIndex(elf, symbols, arch));
-                Relocations rel = elf.relocations(r);
-                ByteBuffer data = rel.hasAddends() ? null : elf.data(sec);
-                for (int k = 0; k < rel.count(); k++) {
-                    if (rel.type(k) != arch.abi().tableAbsoluteType()) {
-                        continue;
-                    }
-                    int sym = rel.symbol(k);
-                    if (sym <= 0 || sym >= symbols.count()) {
-                        continue;
-                    }
-                    long field = rel.offset(k) - base;
-                    long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(data, field, rel.type(k));
-                    String name;
-                    if (symbols.type(sym) == SymbolTable.STT_SECTION) {
-                        int code = symbols.definingSection(sym);
-                        long at = code > 0 ? arch.codeAddress(symbols.value(sym)) + addend - TargetIndex.sectionBase(elf, code) : -1;
-                        int row = code > 0 ? fi.containing(code, at) : -1;
-                        name = row >= 0 && fi.start(row) == at ? fi.name(row) : null;
-                    } else {
-                        name = addend == 0 ? symbols.name(sym) : null;
-                    }
-                    if (name != null) {
-                        out.put(field, name);
-                    }
+                long field = rel.offset(k) - base;
+                long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(data, field, rel.type(k));
+                int function = RelocationTarget.reached(p.places, p.functionsAt(), sym, addend, 0, false);
+                if (function >= 0) {
+                    out.put(field, p.symbols.name(function));
                 }
             }
             return out;

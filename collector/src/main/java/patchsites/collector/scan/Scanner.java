@@ -8,13 +8,15 @@ import java.util.List;
 import java.util.Set;
 import patchsites.collector.arch.Arch;
 import patchsites.collector.arch.Arches;
-import patchsites.collector.arch.DecodedBranch;
 import patchsites.collector.arch.CodeContext;
+import patchsites.collector.arch.DecodedBranch;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
+import patchsites.collector.elf.FunctionIndex;
 import patchsites.collector.elf.Relocations;
 import patchsites.collector.elf.Source;
-import patchsites.collector.elf.SymbolTable;
+import patchsites.collector.elf.SymbolConventions;
+import patchsites.collector.elf.SymbolPlaces;
 import patchsites.isa.SiteKind;
 
 /**
@@ -23,10 +25,10 @@ import patchsites.isa.SiteKind;
  * per-relocation work is one array load unless the relocation names a target.
  *
  * <p>A relocation becomes a site when (1) its symbol is a target, or is the section symbol of a
- * section whose target lies at symbol + addend + bias; (2) it applies to an executable section
- * that is not template code; and (3) the architecture decodes the bytes around it as a direct
- * call, jump or conditional jump whose displacement is the relocated field. Anything else that
- * names a target is a reference.
+ * section whose target lies at symbol + addend + bias ({@link RelocationTarget}); (2) it applies
+ * to an executable section that is not template code; and (3) the architecture decodes the bytes
+ * around it as a direct call, jump or conditional jump whose displacement is the relocated field.
+ * Anything else that names a target is a reference.
  */
 public final class Scanner {
     private static final Comparator<CallSite> ORDER = Comparator.comparingInt(CallSite::sectionIndex)
@@ -62,6 +64,12 @@ public final class Scanner {
         this.decoding = decoding;
     }
 
+    /** What the architecture says about symbol values, in the form the ELF index takes. */
+    public static SymbolConventions symbolConventions(Arch arch) {
+        return new SymbolConventions(arch::codeAddress, arch::localEntryOffset, arch.abi().functionDescriptorSection(),
+                arch.abi().tableAbsoluteType());
+    }
+
     public ScanResult scan(ElfFile elf) {
         Arch arch = Arches.forObject(elf);
         List<CallSite> sites = new ArrayList<>();
@@ -75,227 +83,57 @@ public final class Scanner {
         return new ScanResult(arch.abi().name(), sites, warnings, pass.exactNamesSeen());
     }
 
-    /** State of one scan of one object. */
-    private final class Pass implements CodeContext {
-        private final ElfFile elf;
-        private final Arch arch;
-        private final List<String> warnings;
-        private final List<CallSite> sites;
-        private final DecodedBranch branch = new DecodedBranch();
-        private final TargetIndex[] targets;
-        private final FunctionIndex[] functions;
-        private final MappingSymbols[] mapping;
-        /** The relocation section being walked: its symbol table and the section it patches. */
-        private int currentSymtab, currentSection;
-        /** Ends of the branches found so far in the current section: known instruction boundaries. */
-        private final Boundaries knownBoundaries = new Boundaries();
-        private final DefinedTargets definedTargets;
+    /** What one symbol table gives the scan, built when a relocation section first uses it. */
+    private final class SymbolIndexes {
+        final SymbolPlaces places;
+        final TargetIndex targets;
+        private FunctionIndex functions;
+        private MappingSymbols mapping;
 
-        Pass(ElfFile elf, Arch arch, List<String> warnings, List<CallSite> sites) {
-            this.elf = elf;
-            this.arch = arch;
-            this.warnings = warnings;
-            this.sites = sites;
-            targets = new TargetIndex[elf.sectionCount()];
-            functions = new FunctionIndex[elf.sectionCount()];
-            mapping = new MappingSymbols[elf.sectionCount()];
-            definedTargets = new DefinedTargets(elf, arch);
+        SymbolIndexes(ElfFile elf, int symtab, SymbolConventions conventions) {
+            places = new SymbolPlaces(elf, elf.symbolTable(symtab), conventions);
+            targets = new TargetIndex(places, matcher);
         }
 
-        /** This pass as the code context of {@code section} (for {@link DefinedTargets}). */
-        private CodeContext contextIn(int symtab, int section) {
-            currentSymtab = symtab;
-            currentSection = section;
-            knownBoundaries.clear();
-            return this;
+        /** Built only for objects with sites. */
+        FunctionIndex functions() {
+            if (functions == null) {
+                functions = new FunctionIndex(places);
+            }
+            return functions;
         }
 
-        void run() {
-            int n = elf.sectionCount();
-            for (int r = 1; r < n; r++) {
-                int type = elf.sectionType(r);
-                if (type != ElfFile.SHT_REL && type != ElfFile.SHT_RELA) {
-                    continue;
-                }
-                int target = elf.sectionInfo(r);
-                if (target == 0) {
-                    continue; // dynamic relocations: not attached to one section
-                }
-                boolean exec = elf.isExecutable(target);
-                if (!exec && !includeRefs) {
-                    continue;
-                }
-                if (exec && arch.abi().isTemplateSection(elf.sectionName(target))) {
-                    continue;
-                }
-                int symtab = elf.sectionLink(r);
-                if (elf.sectionType(symtab) != ElfFile.SHT_SYMTAB && elf.sectionType(symtab) != ElfFile.SHT_DYNSYM) {
-                    throw new ElfFormatException(elf.sectionName(r) + ": sh_link " + symtab + " is not a symbol table");
-                }
-                scanRelocations(r, target, exec, symtab);
+        MappingSymbols mapping() {
+            if (mapping == null) {
+                mapping = new MappingSymbols(places.elf(), places.symbols());
             }
-            int symtab = mainSymbolTable();
-            if (symtab > 0) {
-                TargetIndex index = targetIndex(symtab);
-                decode(symtab, index);
-                if (decoding != Decoding.ALL_CALLS) {
-                    definedTargets.warn(symtab, index, matcher, warnings, this::contextIn);
-                }
-            }
+            return mapping;
         }
+    }
 
-        /** The object's SHT_SYMTAB (the one its code's relocations use), or 0. */
-        private int mainSymbolTable() {
-            for (int i = 1; i < elf.sectionCount(); i++) {
-                if (elf.sectionType(i) == ElfFile.SHT_SYMTAB) {
-                    return i;
-                }
-            }
-            return 0;
-        }
+    /**
+     * The code of the section a relocation section patches, as {@link Arch#decodeBranch} may ask
+     * about it: instruction boundaries and mapping symbols.
+     */
+    private static final class SectionCode implements CodeContext {
+        private final int section;
+        private final SymbolIndexes symbols;
+        private final boolean usesMapping;
+        /** Ends of the branches found so far in this section: known instruction boundaries. */
+        private final Boundaries knownBoundaries;
 
-        private TargetIndex targetIndex(int symtab) {
-            TargetIndex index = targets[symtab];
-            if (index == null) {
-                index = targets[symtab] = new TargetIndex(elf, elf.symbolTable(symtab), matcher, arch);
-            }
-            return index;
-        }
-
-        Set<String> exactNamesSeen() {
-            Set<String> seen = new HashSet<>();
-            for (TargetIndex t : targets) {
-                if (t != null) {
-                    seen.addAll(t.exactNamesSeen);
-                }
-            }
-            return seen;
-        }
-
-        /** Runs {@link DecodingPass} over the sections {@link #decoding} selects; nothing else pays for it. */
-        private void decode(int symtab, TargetIndex index) {
-            if (!(arch.decodingCodec() != null) || decoding == Decoding.LOCAL_TARGETS && index.unrelocatedCalls == null
-                    || decoding == Decoding.DEFINED_TARGETS && index.definedInCode.isEmpty()) {
-                return; // the common case: nothing to decode, nothing allocated
-            }
-            boolean[] sections = new boolean[elf.sectionCount()];
-            boolean any = false;
-            for (int sec = 1; sec < sections.length; sec++) {
-                boolean wanted;
-                switch (decoding) {
-                    case ALL_CALLS:
-                        wanted = elf.isExecutable(sec);
-                        break;
-                    case DEFINED_TARGETS:
-                        wanted = false;
-                        break;
-                    default:
-                        wanted = index.unrelocatedCalls != null && index.unrelocatedCalls[sec];
-                }
-                sections[sec] = wanted && !arch.abi().isTemplateSection(elf.sectionName(sec));
-                any |= sections[sec];
-            }
-            if (decoding == Decoding.DEFINED_TARGETS) {
-                for (int t : index.definedInCode) {
-                    int sec = elf.symbolTable(symtab).definingSection(t);
-                    any |= sections[sec] = !arch.abi().isTemplateSection(elf.sectionName(sec));
-                }
-            }
-            if (!any) {
-                return;
-            }
-            DecodingPass pass = new DecodingPass(elf, arch);
-            FunctionIndex fi = functionIndex(symtab);
-            currentSymtab = symtab;
-            for (int sec = 1; sec < sections.length; sec++) {
-                if (sections[sec]) {
-                    currentSection = sec;
-                    pass.decode(sec, fi.startsIn(sec), index, decoding == Decoding.ALL_CALLS,
-                            (s, start, b, target) -> add(s, start, b.length(), start, b.kind(), symtab, target,
-                                    CallSite.Via.DECODED));
-                }
-            }
-        }
-
-        private void scanRelocations(int relSection, int target, boolean exec, int symtab) {
-            currentSymtab = symtab;
-            currentSection = target;
-            knownBoundaries.clear();
-            SymbolTable symbols = elf.symbolTable(symtab);
-            TargetIndex index = targetIndex(symtab);
-            byte[] kinds = index.kind;
-            Relocations rel = elf.relocations(relSection);
-            int count = rel.count();
-            ByteBuffer text = null;
-            for (int k = 0; k < count; k++) {
-                int sym = rel.symbol(k);
-                if (sym <= 0 || sym >= kinds.length) {
-                    if (sym != 0) {
-                        symbols.checkIndex(sym, elf.sectionName(relSection) + " entry " + k);
-                    }
-                    continue;
-                }
-                byte kind = kinds[sym];
-                if (kind == 0) {
-                    continue;
-                }
-                if (text == null) {
-                    if (elf.sectionType(target) == ElfFile.SHT_NOBITS) {
-                        throw new ElfFormatException(elf.sectionName(relSection) + " relocates "
-                                + elf.sectionName(target) + ", which is SHT_NOBITS");
-                    }
-                    if ((elf.sectionFlags(target) & ElfFile.SHF_COMPRESSED) != 0) {
-                        // Its bytes are a compression header and zlib/zstd data, not instructions.
-                        throw new ElfFormatException(elf.sectionName(relSection) + " relocates "
-                                + elf.sectionName(target) + ", which is compressed (SHF_COMPRESSED): code must be"
-                                + " uncompressed to be scanned");
-                    }
-                    text = elf.data(target);
-                }
-                examine(rel, k, sym, kind, relSection, target, exec, text, symtab, index);
-            }
-        }
-
-        private void examine(Relocations rel, int k, int sym, byte kind, int relSection, int target, boolean exec,
-                ByteBuffer text, int symtab, TargetIndex index) {
-            SymbolTable symbols = elf.symbolTable(symtab);
-            long field = rel.offset(k) - TargetIndex.sectionBase(elf, target);
-            int type = rel.type(k);
-            if (field < 0 || field >= text.limit()) {
-                throw new ElfFormatException(elf.sectionName(relSection) + " entry " + k + ": offset " + Source.hex(field)
-                        + " is outside " + elf.sectionName(target) + " (" + Source.hex(text.limit()) + " bytes)");
-            }
-            long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(text, field, type);
-            branch.addendIsNotOffset = false;
-            boolean isBranch = exec && arch.decodeBranch(text, field, type, this, branch);
-            int targetSym;
-            if (kind == TargetIndex.NAMED) {
-                if (isBranch && !branch.addendIsNotOffset && addend + branch.targetBias != 0) {
-                    isBranch = false; // a branch into the middle of the target is not a call to it
-                }
-                targetSym = sym;
-            } else {
-                int sec = symbols.definingSection(sym);
-                long base = arch.codeAddress(symbols.value(sym)) - TargetIndex.sectionBase(elf, sec);
-                long bias = isBranch ? branch.targetBias : arch.referenceBias(text, field, type, exec, this);
-                targetSym = index.targetAt(sec, base + addend + bias);
-                if (targetSym < 0) {
-                    return;
-                }
-            }
-            if (isBranch) {
-                add(target, branch.start, branch.length, field, branch.kind, symtab, targetSym, kind == TargetIndex.NAMED
-                        ? CallSite.Via.RELOCATION : null);
-            } else if (includeRefs) {
-                add(target, field, 0, field, SiteKind.REF, symtab, targetSym, CallSite.Via.RELOCATION);
-            }
+        SectionCode(int section, SymbolIndexes symbols, boolean usesMapping, Boundaries knownBoundaries) {
+            this.section = section;
+            this.symbols = symbols;
+            this.usesMapping = usesMapping;
+            this.knownBoundaries = knownBoundaries;
         }
 
         /** Start of the function around {@code offset}, else the section start: a known instruction boundary. */
         @Override
         public long atOrBefore(long offset) {
-            FunctionIndex fi = functionIndex(currentSymtab);
-            int row = fi.containing(currentSection, offset);
+            FunctionIndex fi = symbols.functions();
+            int row = fi.containing(section, offset);
             long start = row < 0 ? 0 : fi.start(row);
             // The end of a branch already decoded in this section is a boundary too: decoding from
             // it keeps a function full of prefixed branches linear instead of quadratic.
@@ -304,42 +142,219 @@ public final class Scanner {
 
         @Override
         public char mappingAt(long offset) {
-            if (!arch.abi().mappingSymbols()) {
-                return 0;
-            }
-            MappingSymbols m = mapping[currentSymtab];
-            if (m == null) {
-                m = mapping[currentSymtab] = new MappingSymbols(elf, elf.symbolTable(currentSymtab));
-            }
-            return m.at(currentSection, offset);
+            return usesMapping ? symbols.mapping().at(section, offset) : 0;
+        }
+    }
+
+    /** One scan of one object: the loop over its relocation sections. */
+    private final class Pass {
+        private final ElfFile elf;
+        private final Arch arch;
+        private final SymbolConventions conventions;
+        private final List<String> warnings;
+        private final List<CallSite> sites;
+        private final DecodedBranch branch = new DecodedBranch();
+        private final SymbolIndexes[] bySymtab;
+        /** The storage of each section's branch ends, emptied per section: no allocation per section. */
+        private final Boundaries boundaries = new Boundaries();
+        private final DefinedTargets definedTargets;
+
+        Pass(ElfFile elf, Arch arch, List<String> warnings, List<CallSite> sites) {
+            this.elf = elf;
+            this.arch = arch;
+            this.conventions = symbolConventions(arch);
+            this.warnings = warnings;
+            this.sites = sites;
+            bySymtab = new SymbolIndexes[elf.sectionCount()];
+            definedTargets = new DefinedTargets(elf, arch);
         }
 
-        private FunctionIndex functionIndex(int symtab) {
-            FunctionIndex fi = functions[symtab];
-            if (fi == null) {
-                fi = functions[symtab] = new FunctionIndex(elf, elf.symbolTable(symtab), arch);
+        private SymbolIndexes indexes(int symtab) {
+            SymbolIndexes symbols = bySymtab[symtab];
+            if (symbols == null) {
+                symbols = bySymtab[symtab] = new SymbolIndexes(elf, symtab, conventions);
             }
-            return fi;
+            return symbols;
+        }
+
+        Set<String> exactNamesSeen() {
+            Set<String> seen = new HashSet<>();
+            for (SymbolIndexes s : bySymtab) {
+                if (s != null) {
+                    seen.addAll(s.targets.exactNamesSeen);
+                }
+            }
+            return seen;
+        }
+
+        void run() {
+            for (int r = 1; r < elf.sectionCount(); r++) {
+                int type = elf.sectionType(r);
+                int target = elf.sectionInfo(r);
+                // sh_info 0: dynamic relocations, not attached to one section. ElfFile has checked
+                // that sh_link is a symbol table and sh_info a section with contents.
+                if ((type != ElfFile.SHT_REL && type != ElfFile.SHT_RELA) || target == 0) {
+                    continue;
+                }
+                boolean exec = elf.isExecutable(target);
+                if ((exec || includeRefs) && !(exec && arch.abi().isTemplateSection(elf.sectionName(target)))) {
+                    if (elf.sectionLink(r) == 0) {
+                        throw new ElfFormatException(elf.sectionName(r) + ": sh_link 0 is not a symbol table");
+                    }
+                    scanRelocations(r, target, exec);
+                }
+            }
+            int symtab = elf.symbolTableSection();
+            if (symtab > 0) {
+                SymbolIndexes symbols = indexes(symtab);
+                decode(symbols);
+                if (decoding != Decoding.ALL_CALLS) {
+                    definedTargets.warn(symbols.places, symbols.targets, matcher, warnings,
+                            section -> new SectionCode(section, symbols, arch.abi().mappingSymbols(), new Boundaries()));
+                }
+            }
+        }
+
+        /** Runs {@link DecodingPass} over the sections {@link #decoding} selects; nothing else pays for it. */
+        private void decode(SymbolIndexes symbols) {
+            TargetIndex index = symbols.targets;
+            if (arch.decodingCodec() == null || decoding == Decoding.LOCAL_TARGETS && index.unrelocatedCalls == null
+                    || decoding == Decoding.DEFINED_TARGETS && index.definedInCode.isEmpty()) {
+                return; // the common case: nothing to decode, nothing allocated
+            }
+            boolean[] sections = new boolean[elf.sectionCount()];
+            for (int sec = 1; sec < sections.length; sec++) {
+                sections[sec] = decoding == Decoding.ALL_CALLS ? elf.isExecutable(sec)
+                        : decoding == Decoding.LOCAL_TARGETS && index.unrelocatedCalls != null && index.unrelocatedCalls[sec];
+            }
+            if (decoding == Decoding.DEFINED_TARGETS) {
+                for (int t : index.definedInCode) {
+                    sections[symbols.places.symbols().definingSection(t)] = true;
+                }
+            }
+            DecodingPass pass = null;
+            for (int sec = 1; sec < sections.length; sec++) {
+                if (!sections[sec] || arch.abi().isTemplateSection(elf.sectionName(sec))
+                        || elf.sectionType(sec) == ElfFile.SHT_NOBITS || (elf.sectionFlags(sec) & ElfFile.SHF_COMPRESSED) != 0) {
+                    continue;
+                }
+                if (pass == null) {
+                    pass = new DecodingPass(elf, arch);
+                }
+                Patched p = new Patched(-1, sec, true, symbols);
+                pass.decode(sec, symbols.functions().startsIn(sec), index.targetsAt, decoding == Decoding.ALL_CALLS,
+                        (start, b, target) -> add(p, start, b.length(), start, b.kind(), target, CallSite.Via.DECODED));
+            }
+        }
+
+        private void scanRelocations(int relSection, int target, boolean exec) {
+            SymbolIndexes symbols = indexes(elf.sectionLink(relSection));
+            byte[] kinds = symbols.targets.kind;
+            Relocations rel = elf.relocations(relSection);
+            int count = rel.count();
+            Patched patched = null;
+            for (int k = 0; k < count; k++) {
+                int sym = rel.symbol(k);
+                if (sym <= 0 || sym >= kinds.length) {
+                    if (sym != 0) {
+                        symbols.places.symbols().checkIndex(sym, elf.sectionName(relSection) + " entry " + k);
+                    }
+                    continue;
+                }
+                byte kind = kinds[sym];
+                if (kind == 0) {
+                    continue;
+                }
+                if (patched == null) {
+                    patched = new Patched(relSection, target, exec, symbols);
+                }
+                examine(patched, rel, k, kind);
+            }
+        }
+
+        /** Relocation {@code k}, whose symbol is a target ({@code kind} NAMED) or may lead to one (SECTION). */
+        private void examine(Patched p, Relocations rel, int k, byte kind) {
+            long field = rel.offset(k) - elf.sectionBase(p.section);
+            if (field < 0 || field >= p.text.limit()) {
+                throw new ElfFormatException(elf.sectionName(p.relSection) + " entry " + k + ": offset "
+                        + Source.hex(field) + " is outside " + elf.sectionName(p.section) + " ("
+                        + Source.hex(p.text.limit()) + " bytes)");
+            }
+            int type = rel.type(k), sym = rel.symbol(k);
+            long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(p.text, field, type);
+            branch.addendIsNotOffset = false;
+            boolean isBranch = p.exec && arch.decodeBranch(p.text, field, type, p.code, branch);
+            int targetSym;
+            if (kind == TargetIndex.NAMED) {
+                if (isBranch && reached(p, sym, addend, branch.targetBias, branch.addendIsNotOffset) < 0) {
+                    isBranch = false; // a branch into the middle of the target is not a call to it
+                }
+                targetSym = sym;
+            } else {
+                long bias = isBranch ? branch.targetBias : arch.referenceBias(p.text, field, type, p.exec, p.code);
+                targetSym = reached(p, sym, addend, bias, false);
+                if (targetSym < 0) {
+                    return;
+                }
+            }
+            if (isBranch) {
+                add(p, branch.start, branch.length, field, branch.kind, targetSym,
+                        kind == TargetIndex.NAMED ? CallSite.Via.RELOCATION : null);
+            } else if (includeRefs) {
+                add(p, field, 0, field, SiteKind.REF, targetSym, CallSite.Via.RELOCATION);
+            }
+        }
+
+        private int reached(Patched p, int sym, long addend, long bias, boolean addendIsNotOffset) {
+            return RelocationTarget.reached(p.symbols.places, p.symbols.targets.targetsAt, sym, addend, bias,
+                    addendIsNotOffset);
         }
 
         /**
          * Records a site. {@code via} null: a branch through a section-relative relocation (a
          * relocation too, counted apart for the local-alias warning).
          */
-        private void add(int sec, long offset, int length, long field, SiteKind kind, int symtab, int targetSym,
+        private void add(Patched p, long offset, int length, long field, SiteKind kind, int targetSym,
                 CallSite.Via via) {
             if (kind != SiteKind.REF) {
-                knownBoundaries.add(offset + length);
-                if (!targets[symtab].definedInCode.isEmpty()) { // counted only for the warnings about them
+                p.code.knownBoundaries.add(offset + length);
+                if (!p.symbols.targets.definedInCode.isEmpty()) { // counted only for the warnings about them
                     definedTargets.count(targetSym, via);
                 }
             }
-            SymbolTable symbols = elf.symbolTable(symtab);
-            FunctionIndex fi = functionIndex(symtab);
-            int row = fi.containing(sec, offset);
-            sites.add(new CallSite(sec, elf.sectionName(sec), offset, length, field, kind, symbols.name(targetSym),
-                    row < 0 ? null : fi.name(row), row < 0 ? 0 : offset - fi.start(row),
-                    via == null ? CallSite.Via.RELOCATION : via));
+            FunctionIndex fi = p.symbols.functions();
+            int row = fi.containing(p.section, offset);
+            sites.add(new CallSite(p.section, elf.sectionName(p.section), offset, length, field, kind,
+                    p.symbols.places.symbols().name(targetSym), row < 0 ? null : fi.name(row),
+                    row < 0 ? 0 : offset - fi.start(row), via == null ? CallSite.Via.RELOCATION : via));
+        }
+
+        /**
+         * A section that relocations patch, once one of them names a target (made per section, not
+         * per relocation), or that the decoding pass reads ({@code relSection} -1).
+         */
+        private final class Patched {
+            final int relSection, section;
+            final boolean exec;
+            final SymbolIndexes symbols;
+            final ByteBuffer text;
+            final SectionCode code;
+
+            Patched(int relSection, int section, boolean exec, SymbolIndexes symbols) {
+                this.relSection = relSection;
+                this.section = section;
+                this.exec = exec;
+                this.symbols = symbols;
+                if ((elf.sectionFlags(section) & ElfFile.SHF_COMPRESSED) != 0) {
+                    // Its bytes are a compression header and zlib/zstd data, not instructions.
+                    throw new ElfFormatException(elf.sectionName(relSection) + " relocates "
+                            + elf.sectionName(section) + ", which is compressed (SHF_COMPRESSED): code must be"
+                            + " uncompressed to be scanned");
+                }
+                this.text = elf.data(section);
+                boundaries.clear();
+                this.code = new SectionCode(section, symbols, arch.abi().mappingSymbols(), boundaries);
+            }
         }
     }
 }

@@ -1,15 +1,17 @@
 package patchsites.collector.scan;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import patchsites.collector.arch.Arch;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.StringTable;
+import patchsites.collector.elf.SymbolPlaces;
 import patchsites.collector.elf.SymbolTable;
+import patchsites.collector.elf.SymbolsAt;
 
 /**
  * Per symbol table: which symbols a relocation may name to reach a target. One byte per symbol
@@ -21,37 +23,38 @@ final class TargetIndex {
     static final byte NAMED = 1, SECTION = 2;
 
     final byte[] kind;
-    /** Section index → (offset in section → target symbol). Only sections defining targets. */
-    private final Map<Integer, Map<Long, Integer>> defined = new HashMap<>();
+    /** Where the targets are: only target symbols are indexed, so that a scan stays one pass. */
+    final SymbolsAt targetsAt;
     /** Targets defined in an executable section, in symbol table order. */
     final List<Integer> definedInCode = new ArrayList<>();
     /**
      * Executable sections where calls to a target may carry no relocation, so that only decoding
-     * finds them: a local target's section, and a global target's whose address also has a local
+     * finds them: a local target's section, and a global target's whose place also has a local
      * function symbol (gcc's {@code name.localalias} under -fno-semantic-interposition). Null when none.
      */
     boolean[] unrelocatedCalls;
+    /** Global target -> the first local function symbol at its place (see {@link #unrelocatedCalls}). */
+    private final Map<Integer, Integer> localAliases = new HashMap<>();
     /** The names given exactly (not by a glob) that this table has a symbol for. */
     final Set<String> exactNamesSeen = new HashSet<>();
 
-    TargetIndex(ElfFile elf, SymbolTable symbols, TargetMatcher matcher, Arch arch) {
+    TargetIndex(SymbolPlaces places, TargetMatcher matcher) {
+        ElfFile elf = places.elf();
+        SymbolTable symbols = places.symbols();
         int n = symbols.count();
         kind = new byte[n];
         StringTable names = symbols.names();
-        boolean[] sectionDefinesTarget = null;
-        boolean globalInCode = false;
         boolean anyExactName = !matcher.exactNames().isEmpty();
+        boolean globalInCode = false;
+        int[] targets = new int[16];
+        int count = 0;
         for (int i = 1; i < n; i++) {
             int type = symbols.type(i);
             if (type == SymbolTable.STT_SECTION || type == SymbolTable.STT_FILE) {
                 continue;
             }
             int off = symbols.nameOffset(i);
-            if (off == 0) {
-                continue;
-            }
-            int len = names.length(off);
-            if (!matcher.matches(names.bytes(), off, len)) {
+            if (off == 0 || !matcher.matches(names.bytes(), off, names.length(off))) {
                 continue;
             }
             kind[i] = NAMED;
@@ -61,41 +64,31 @@ final class TargetIndex {
                     exactNamesSeen.add(name);
                 }
             }
+            if (count == targets.length) {
+                targets = Arrays.copyOf(targets, count * 2);
+            }
+            targets[count++] = i;
             int sec = symbols.definingSection(i);
-            if (sec > 0) {
-                long at = arch.codeAddress(symbols.value(i)) - sectionBase(elf, sec);
-                Map<Long, Integer> inSection = defined.computeIfAbsent(sec, s -> new HashMap<>());
-                inSection.putIfAbsent(at, i);
-                long local = arch.localEntryOffset(symbols.other(i));
-                if (local != 0) {
-                    inSection.putIfAbsent(at + local, i);
+            if (sec > 0 && elf.isExecutable(sec)) {
+                definedInCode.add(i);
+                if (symbols.binding(i) == SymbolTable.STB_LOCAL) {
+                    unrelocatedCallsIn(elf, sec);
+                } else {
+                    globalInCode = true;
                 }
-                if (sectionDefinesTarget == null) {
-                    sectionDefinesTarget = new boolean[elf.sectionCount()];
-                }
-                sectionDefinesTarget[sec] = true;
-                if (elf.isExecutable(sec)) {
-                    definedInCode.add(i);
-                    if (symbols.binding(i) == SymbolTable.STB_LOCAL) {
-                        unrelocatedCallsIn(elf, sec);
-                    } else {
-                        globalInCode = true;
-                    }
+            }
+        }
+        targetsAt = new SymbolsAt(places, targets, count);
+        // A second pass only where some target is defined here: in a module every __SCT__ target is undefined.
+        if (!targetsAt.isEmpty()) {
+            for (int i = 1; i < n; i++) {
+                if (symbols.type(i) == SymbolTable.STT_SECTION && targetsAt.defines(symbols.definingSection(i))) {
+                    kind[i] = SECTION;
                 }
             }
         }
         if (globalInCode) {
-            findLocalAliases(elf, symbols, arch);
-        }
-        if (sectionDefinesTarget != null) {
-            for (int i = 1; i < n; i++) {
-                if (symbols.type(i) == SymbolTable.STT_SECTION) {
-                    int sec = symbols.definingSection(i);
-                    if (sec > 0 && sectionDefinesTarget[sec]) {
-                        kind[i] = SECTION;
-                    }
-                }
-            }
+            findLocalAliases(places);
         }
     }
 
@@ -106,44 +99,24 @@ final class TargetIndex {
         unrelocatedCalls[sec] = true;
     }
 
-    /** Marks the sections of global targets that a local function symbol aliases (see {@link #unrelocatedCalls}). */
-    private void findLocalAliases(ElfFile elf, SymbolTable symbols, Arch arch) {
+    /** Finds the local function symbols standing where a global target does (see {@link #unrelocatedCalls}). */
+    private void findLocalAliases(SymbolPlaces places) {
+        SymbolTable symbols = places.symbols();
         for (int i = 1; i < symbols.count(); i++) {
-            if (kind[i] != 0 || symbols.type(i) != SymbolTable.STT_FUNC || symbols.binding(i) != SymbolTable.STB_LOCAL) {
+            if (kind[i] != 0 || symbols.type(i) != SymbolTable.STT_FUNC || symbols.binding(i) != SymbolTable.STB_LOCAL
+                    || !places.place(i)) {
                 continue;
             }
-            int sec = symbols.definingSection(i);
-            if (sec > 0 && targetAt(sec, arch.codeAddress(symbols.value(i)) - sectionBase(elf, sec)) >= 0) {
-                unrelocatedCallsIn(elf, sec);
+            int target = targetsAt.at(places.section, places.offset);
+            if (target >= 0 && symbols.binding(target) != SymbolTable.STB_LOCAL) {
+                unrelocatedCallsIn(places.elf(), places.section);
+                localAliases.putIfAbsent(target, i);
             }
         }
     }
 
-    /** The local function symbol at the same address as target {@code target}, or -1 (see {@link #unrelocatedCalls}). */
-    static int localAlias(ElfFile elf, SymbolTable symbols, Arch arch, int target) {
-        int sec = symbols.definingSection(target);
-        long at = symbols.value(target);
-        for (int i = 1; i < symbols.count(); i++) {
-            if (i != target && symbols.type(i) == SymbolTable.STT_FUNC && symbols.binding(i) == SymbolTable.STB_LOCAL
-                    && symbols.definingSection(i) == sec && symbols.value(i) == at) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** The target symbol defined at {@code offset} of section {@code sec}, or -1. */
-    int targetAt(int sec, long offset) {
-        Map<Long, Integer> m = defined.get(sec);
-        if (m == null) {
-            return -1;
-        }
-        Integer s = m.get(offset);
-        return s == null ? -1 : s;
-    }
-
-    /** Symbol values and relocation offsets are addresses in linked files, section offsets in ET_REL. */
-    static long sectionBase(ElfFile elf, int sec) {
-        return elf.type() == ElfFile.ET_REL ? 0 : elf.sectionAddress(sec);
+    /** The local function symbol at the place of global target {@code target}, or -1 (see {@link #unrelocatedCalls}). */
+    int localAlias(int target) {
+        return localAliases.getOrDefault(target, -1);
     }
 }

@@ -1,49 +1,30 @@
 package patchsites.collector.table;
 
-import java.util.HashMap;
-import java.util.Map;
 import java.util.OptionalLong;
-import patchsites.collector.arch.Arch;
 import patchsites.collector.arch.Arches;
 import patchsites.collector.elf.ElfFile;
+import patchsites.collector.elf.SymbolPlaces;
 import patchsites.collector.elf.SymbolTable;
+import patchsites.collector.elf.SymbolsAt;
+import patchsites.collector.scan.Scanner;
 
 /**
- * Addresses of a linked program: which executable section holds one, which symbol sits at one.
- * A function's address is its code address (ARM Thumb functions have bit 0 set in st_value);
- * mapping symbols ({@code $a}, {@code $t}, {@code $d}, {@code $x}...) name no function and are
- * never answers.
+ * Addresses of a linked program: which executable section holds one, which symbol sits at one,
+ * where a named symbol is. Symbols are placed and chosen by the ELF index ({@link SymbolPlaces},
+ * {@link SymbolsAt}, {@link SymbolTable#named}): a function's address is its code address (ARM
+ * Thumb functions have bit 0 set in st_value; a ppc64 ELFv1 function symbol is a descriptor),
+ * and mapping symbols ({@code $a}, {@code $t}, {@code $d}, {@code $x}...) are never answers.
  */
 public final class AddressMap {
     private final ElfFile elf;
-    private final Arch arch;
-    private Map<Long, String> symbols;
+    private final SymbolPlaces places;
+    private SymbolsAt symbolsAt;
 
     public AddressMap(ElfFile elf) {
         this.elf = elf;
-        this.arch = Arches.forObject(elf);
-    }
-
-    private long address(SymbolTable syms, int i) {
-        if (syms.type(i) != SymbolTable.STT_FUNC) {
-            return syms.value(i);
-        }
-        int sec = syms.definingSection(i);
-        String opd = arch.abi().functionDescriptorSection();
-        if (opd != null && sec > 0 && elf.sectionName(sec).equals(opd) && elf.sectionType(sec) != ElfFile.SHT_NOBITS) {
-            // ppc64 ELFv1: the symbol is a descriptor; its first doubleword is the code address.
-            long at = syms.value(i) - elf.sectionAddress(sec);
-            java.nio.ByteBuffer d = elf.data(sec);
-            if (at >= 0 && at + 8 <= d.limit()) {
-                return d.getLong((int) at);
-            }
-        }
-        return arch.codeAddress(syms.value(i));
-    }
-
-    private static boolean isMappingSymbol(SymbolTable syms, int i) {
-        return syms.binding(i) == SymbolTable.STB_LOCAL && syms.type(i) == SymbolTable.STT_NOTYPE
-                && syms.name(i).startsWith("$");
+        int symtab = elf.symbolTableSection();
+        places = symtab < 0 ? null
+                : new SymbolPlaces(elf, elf.symbolTable(symtab), Scanner.symbolConventions(Arches.forObject(elf))).atCode();
     }
 
     /**
@@ -73,30 +54,24 @@ public final class AddressMap {
         return -1;
     }
 
-    /** A symbol defined at {@code address} (a global one if there is one), or null. */
+    /** The symbol at {@code address}, or null. */
     public String symbolAt(long address) {
-        if (symbols == null) {
-            symbols = new HashMap<>();
-            for (int s = 1; s < elf.sectionCount(); s++) {
-                if (elf.sectionType(s) != ElfFile.SHT_SYMTAB) {
-                    continue;
-                }
-                SymbolTable syms = elf.symbolTable(s);
-                for (int i = 1; i < syms.count(); i++) {
-                    int t = syms.type(i);
-                    if (t == SymbolTable.STT_SECTION || t == SymbolTable.STT_FILE || syms.definingSection(i) < 0
-                            || isMappingSymbol(syms, i)) {
-                        continue;
-                    }
-                    long at = address(syms, i);
-                    String prev = symbols.get(at);
-                    if (prev == null || syms.binding(i) != SymbolTable.STB_LOCAL) {
-                        symbols.put(at, syms.name(i));
-                    }
+        if (places == null) {
+            return null;
+        }
+        if (symbolsAt == null) {
+            symbolsAt = new SymbolsAt(places, s -> true); // built once: it indexes every symbol
+        }
+        for (int i = 1; i < elf.sectionCount(); i++) {
+            if ((elf.sectionFlags(i) & ElfFile.SHF_ALLOC) != 0
+                    && contains(elf.sectionAddress(i), elf.sectionSize(i), address)) {
+                int s = symbolsAt.at(i, address - elf.sectionAddress(i));
+                if (s >= 0) {
+                    return places.symbols().name(s);
                 }
             }
         }
-        return symbols.get(address);
+        return null;
     }
 
     /**
@@ -106,34 +81,27 @@ public final class AddressMap {
      * symbol (not -1: that is a valid upper-half address).
      */
     public OptionalLong callTarget(String name) {
-        return find(name, true);
+        int sym = defined(name);
+        return sym < 0 ? OptionalLong.empty() : OptionalLong.of(address(sym) + places.localEntryOffset(sym));
     }
 
     /** The address of the symbol named {@code name}, if there is one. */
     public OptionalLong addressOf(String name) {
-        return find(name, false);
+        int sym = defined(name);
+        return sym < 0 ? OptionalLong.empty() : OptionalLong.of(address(sym));
     }
 
-    private OptionalLong find(String name, boolean entry) {
-        for (int s = 1; s < elf.sectionCount(); s++) {
-            if (elf.sectionType(s) != ElfFile.SHT_SYMTAB) {
-                continue;
-            }
-            SymbolTable syms = elf.symbolTable(s);
-            OptionalLong found = OptionalLong.empty();
-            boolean global = false;
-            for (int i = 1; i < syms.count(); i++) {
-                if (syms.definingSection(i) < 0 || !syms.name(i).equals(name)) {
-                    continue;
-                }
-                boolean isGlobal = syms.binding(i) != SymbolTable.STB_LOCAL;
-                if (found.isEmpty() || (isGlobal && !global)) { // a global one wins over a local one
-                    found = OptionalLong.of(address(syms, i) + (entry ? arch.localEntryOffset(syms.other(i)) : 0));
-                    global = isGlobal;
-                }
-            }
-            return found;
+    private int defined(String name) {
+        if (places == null) {
+            return -1;
         }
-        return OptionalLong.empty();
+        int sym = places.symbols().named(name);
+        return sym >= 0 && places.place(sym) ? sym : -1;
+    }
+
+    /** The address of a defined symbol: its place's. */
+    private long address(int sym) {
+        places.place(sym);
+        return elf.sectionAddress(places.section) + places.offset;
     }
 }

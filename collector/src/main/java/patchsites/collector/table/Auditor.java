@@ -258,13 +258,8 @@ public final class Auditor {
 
     /** Some executable section has a relocation section: objects always, linked programs with --emit-relocs. */
     private static boolean relocatesCode(ElfFile elf) {
-        for (int r = 1; r < elf.sectionCount(); r++) {
-            int t = elf.sectionType(r);
-            int target = elf.sectionInfo(r);
-            // Not the dynamic ones (SHF_ALLOC: .rel.plt names .plt on i386): those say nothing of direct branches.
-            if ((t == ElfFile.SHT_REL || t == ElfFile.SHT_RELA) && target > 0 && target < elf.sectionCount()
-                    && elf.isExecutable(target) && (elf.type() == ElfFile.ET_REL
-                            || (elf.sectionFlags(r) & ElfFile.SHF_ALLOC) == 0)) {
+        for (int s = 1; s < elf.sectionCount(); s++) {
+            if (elf.isExecutable(s) && elf.relocationSectionOf(s) > 0) {
                 return true;
             }
         }

@@ -4,12 +4,16 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import patchsites.collector.arch.Arch;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.Relocations;
 import patchsites.collector.elf.SymbolTable;
+import patchsites.collector.elf.SymbolPlaces;
+import patchsites.collector.elf.SymbolsAt;
 import patchsites.collector.emit.TableLayout;
+import patchsites.collector.scan.Scanner;
 
 /**
  * Decodes an existing call-site table: through its relocations in a relocatable object (the
@@ -36,15 +40,7 @@ public final class TableReader {
         if (linked && boundsFirst) {
             return between(elf, section, layout, entry, bounds);
         }
-        int table = -1;
-        for (int i = 1; i < elf.sectionCount(); i++) {
-            if (elf.sectionName(i).equals(section)) {
-                if (table >= 0) {
-                    throw new ElfFormatException("more than one section is named " + section);
-                }
-                table = i;
-            }
-        }
+        int table = elf.sectionNamed(section);
         if (table < 0 && linked) {
             // A linked program may keep the table inside another output section, bracketed by its
             // bounds: the kernel's vmlinux.lds puts .static_call_sites in .data, __mcount_loc in .init.data.
@@ -65,10 +61,8 @@ public final class TableReader {
 
     /** Whether {@code elf} holds table {@code section}: its own section, or one of {@code bounds} defined. */
     public static boolean present(ElfFile elf, String section, List<TableBounds> bounds) {
-        for (int i = 1; i < elf.sectionCount(); i++) {
-            if (elf.sectionName(i).equals(section)) {
-                return true;
-            }
+        if (elf.sectionNamed(section) > 0) {
+            return true;
         }
         if (elf.type() == ElfFile.ET_REL) {
             return false;
@@ -93,22 +87,12 @@ public final class TableReader {
         for (TableBounds b : bounds) {
             names.append(names.length() == 0 ? "" : " nor ").append(b.start()).append('/').append(b.stop());
         }
-        if (!hasSymbols(elf)) {
+        if (elf.symbolTableSection() < 0) {
             throw new ElfFormatException("no symbol table (a stripped program, or extract-vmlinux output): " + section
                     + " is found by its bounds " + names + ", which are symbols (audit the vmlinux of the -dbg package,"
                     + " or give --bounds=0xSTART,0xSTOP)");
         }
         throw new ElfFormatException("no section " + section + " and no " + names + " symbols");
-    }
-
-    /** Whether the file has a symbol table (SHT_SYMTAB): a stripped program, extract-vmlinux output, has none. */
-    public static boolean hasSymbols(ElfFile elf) {
-        for (int s = 1; s < elf.sectionCount(); s++) {
-            if (elf.sectionType(s) == ElfFile.SHT_SYMTAB) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -121,17 +105,13 @@ public final class TableReader {
         if (literal != null) {
             return literal;
         }
-        for (int s = 1; s < elf.sectionCount(); s++) {
-            if (elf.sectionType(s) != ElfFile.SHT_SYMTAB) {
-                continue;
+        int symtab = elf.symbolTableSection();
+        if (symtab > 0) {
+            SymbolTable syms = elf.symbolTable(symtab);
+            int sym = syms.named(bound);
+            if (sym > 0 && syms.rawSectionIndex(sym) != ElfFile.SHN_UNDEF) {
+                return syms.value(sym);
             }
-            SymbolTable syms = elf.symbolTable(s);
-            for (int i = 1; i < syms.count(); i++) {
-                if (syms.rawSectionIndex(i) != 0 && syms.name(i).equals(bound)) {
-                    return syms.value(i);
-                }
-            }
-            return null;
         }
         return null;
     }
@@ -154,7 +134,7 @@ public final class TableReader {
         for (int i = 1; i < elf.sectionCount(); i++) {
             long addr = elf.sectionAddress(i);
             if (elf.sectionType(i) == ElfFile.SHT_NOBITS || elf.sectionType(i) == ElfFile.SHT_NULL
-                    || (elf.sectionFlags(i) & SHF_ALLOC) == 0 || !AddressMap.within(start, stop, addr, elf.sectionSize(i))) {
+                    || (elf.sectionFlags(i) & ElfFile.SHF_ALLOC) == 0 || !AddressMap.within(start, stop, addr, elf.sectionSize(i))) {
                 continue;
             }
             ByteBuffer data = elf.data(i).slice((int) (start - addr), (int) (stop - start)).order(elf.order());
@@ -163,21 +143,9 @@ public final class TableReader {
         throw new ElfFormatException(startName + " to " + stopName + " lies in no section with contents");
     }
 
-    private static final long SHF_ALLOC = 2;
-
     private static List<TableEntry> readRelocatable(ElfFile elf, Arch arch, int table, ByteBuffer data,
             TableLayout layout, int entry) {
-        int rel = -1;
-        for (int i = 1; i < elf.sectionCount(); i++) {
-            int t = elf.sectionType(i);
-            if ((t == ElfFile.SHT_REL || t == ElfFile.SHT_RELA) && elf.sectionInfo(i) == table) {
-                if (rel >= 0) {
-                    throw new ElfFormatException("sections " + rel + " and " + i + " both relocate "
-                            + elf.sectionName(table));
-                }
-                rel = i;
-            }
-        }
+        int rel = elf.relocationSectionOf(table);
         String name = elf.sectionName(table);
         int count = data.limit() / entry;
         List<TableEntry> out = new ArrayList<>(count);
@@ -187,133 +155,135 @@ public final class TableReader {
             }
             return out;
         }
-        Relocations relocs = elf.relocations(rel);
-        SymbolTable syms = elf.symbolTable(elf.sectionLink(rel));
-        // Field slot -> relocation index; a table has at most two fields per entry.
-        int fields = layout == TableLayout.SITE_KEY ? 2 : 1;
-        int[] at = new int[count * fields];
-        Arrays.fill(at, -1);
-        List<String> stray = new ArrayList<>();
-        for (int k = 0; k < relocs.count(); k++) {
-            long off = relocs.offset(k);
-            long slot = layout == TableLayout.SITE_KEY ? off / 4 : off / entry;
-            boolean aligned = layout == TableLayout.SITE_KEY ? off % 4 == 0 : off % entry == 0;
-            if (!aligned || slot < 0 || slot >= at.length) {
-                stray.add("relocation at 0x" + Long.toHexString(off) + " is not on a field");
-                continue;
-            }
-            if (at[(int) slot] >= 0) {
-                stray.add("two relocations at 0x" + Long.toHexString(off));
-            }
-            at[(int) slot] = k;
-        }
-        int siteType = layout == TableLayout.ABS ? arch.abi().tableAbsoluteType() : arch.abi().tablePcRel32Type();
-        SymbolsAt symbolsAt = new SymbolsAt(syms);
+        RelocatedFields fields = new RelocatedFields(elf, arch, rel, data, layout, entry);
         for (int i = 0; i < count; i++) {
+            out.add(fields.entry(i));
+        }
+        if (!fields.stray.isEmpty()) {
+            throw new ElfFormatException(name + ": " + fields.stray.get(0) + (fields.stray.size() > 1 ? " (and "
+                    + (fields.stray.size() - 1) + " more)" : ""));
+        }
+        return out;
+    }
+
+    /** The fields of a relocatable object's table, each read through the relocation that fills it. */
+    private static final class RelocatedFields {
+        private final ElfFile elf;
+        private final Arch arch;
+        private final int rel;
+        private final Relocations relocs;
+        private final SymbolPlaces places;
+        private final SymbolTable syms;
+        private final ByteBuffer data;
+        private final TableLayout layout;
+        private final int entry, siteType;
+        /** Field slot -> relocation index, -1 for none; a table has at most two fields per entry. */
+        private final int[] at;
+        /** Relocations that fill no field, or a field already filled. */
+        final List<String> stray = new ArrayList<>();
+        private SymbolsAt symbolsAt;
+
+        RelocatedFields(ElfFile elf, Arch arch, int rel, ByteBuffer data, TableLayout layout, int entry) {
+            this.elf = elf;
+            this.arch = arch;
+            this.rel = rel;
+            this.relocs = elf.relocations(rel);
+            this.syms = elf.symbolTable(elf.sectionLink(rel));
+            this.places = new SymbolPlaces(elf, syms, Scanner.symbolConventions(arch));
+            this.data = data;
+            this.layout = layout;
+            this.entry = entry;
+            this.siteType = layout == TableLayout.ABS ? arch.abi().tableAbsoluteType() : arch.abi().tablePcRel32Type();
+            boolean keyed = layout == TableLayout.SITE_KEY;
+            int slotSize = keyed ? 4 : entry;
+            at = new int[data.limit() / entry * (keyed ? 2 : 1)];
+            Arrays.fill(at, -1);
+            for (int k = 0; k < relocs.count(); k++) {
+                long off = relocs.offset(k);
+                long slot = off / slotSize;
+                if (off % slotSize != 0 || slot < 0 || slot >= at.length) {
+                    stray.add("relocation at 0x" + Long.toHexString(off) + " is not on a field");
+                    continue;
+                }
+                if (at[(int) slot] >= 0) {
+                    stray.add("two relocations at 0x" + Long.toHexString(off));
+                }
+                at[(int) slot] = k;
+            }
+        }
+
+        TableEntry entry(int i) {
+            boolean keyed = layout == TableLayout.SITE_KEY;
+            int r = at[keyed ? i * 2 : i];
             String problem = null;
             int siteSection = -1;
             long siteOffset = 0;
-            String key = null;
-            int flags = 0;
-            int r = at[i * fields];
             if (r < 0) {
                 problem = "site field has no relocation";
             } else if (relocs.type(r) != siteType) {
                 problem = "site field relocation is " + arch.abi().relocationName(relocs.type(r)) + ", expected "
                         + arch.abi().relocationName(siteType);
             } else {
-                int sym = relocs.symbol(r);
-                syms.checkIndex(sym, elf.sectionName(rel) + " entry " + r);
+                int sym = symbol(r);
+                long addend = relocs.hasAddends() ? relocs.addend(r) : implicit((long) i * entry);
                 siteSection = syms.definingSection(sym);
-                long addend = relocs.hasAddends() ? relocs.addend(r) : implicit(data, (long) i * entry, layout, elf.is64());
                 siteOffset = arch.codeAddress(syms.value(sym)) + addend;
                 if (siteSection < 0) {
-                    problem = "site relocation is against " + describe(syms, sym) + ", which is not defined here";
+                    problem = "site relocation is against " + describe(sym) + ", which is not defined here";
                 }
             }
-            if (layout == TableLayout.SITE_KEY) {
+            String key = null;
+            int flags = 0;
+            if (keyed) {
                 int kr = at[i * 2 + 1];
+                String keyProblem;
                 if (kr < 0) {
-                    problem = problem != null ? problem : "key field has no relocation";
+                    keyProblem = "key field has no relocation";
                 } else {
-                    int sym = relocs.symbol(kr);
-                    syms.checkIndex(sym, elf.sectionName(rel) + " entry " + kr);
+                    int sym = symbol(kr);
                     long addend = relocs.hasAddends() ? relocs.addend(kr) : data.getInt(i * entry + 4);
                     flags = (int) (addend & 3);
-                    long rest = addend & ~3L;
-                    if (syms.type(sym) == SymbolTable.STT_SECTION) {
-                        key = symbolsAt.get(syms.definingSection(sym), syms.value(sym) + rest);
-                        if (key == null) {
-                            problem = problem != null ? problem : "key points at section offset 0x"
-                                    + Long.toHexString(syms.value(sym) + rest) + " with no symbol";
-                        }
-                    } else {
-                        key = syms.name(sym);
-                        if (rest != 0) {
-                            problem = problem != null ? problem : "key points " + rest + " bytes into " + key;
-                        }
-                    }
+                    key = key(sym, addend & ~3L);
+                    keyProblem = keyProblem(sym, key, addend & ~3L);
                 }
+                problem = problem != null ? problem : keyProblem;
             }
-            out.add(new TableEntry(i, problem == null ? siteSection : -1, siteOffset, siteOffset, key, 0, flags, problem));
-        }
-        if (!stray.isEmpty()) {
-            throw new ElfFormatException(name + ": " + stray.get(0) + (stray.size() > 1 ? " (and " + (stray.size() - 1)
-                    + " more)" : ""));
-        }
-        return out;
-    }
-
-    private static long implicit(ByteBuffer data, long at, TableLayout layout, boolean is64) {
-        if (layout == TableLayout.ABS && is64) {
-            return data.getLong((int) at);
-        }
-        return data.getInt((int) at);
-    }
-
-    private static String describe(SymbolTable syms, int sym) {
-        String n = syms.name(sym);
-        return n.isEmpty() ? "symbol " + sym : n;
-    }
-
-    /**
-     * Named symbols (objects, functions, labels) by section and offset, indexed on first use with
-     * one pass over the symbol table: a lookup per key field would make a table of n entries cost
-     * n passes over the symbols.
-     */
-    private static final class SymbolsAt {
-        private final SymbolTable syms;
-        private java.util.Map<Integer, java.util.Map<Long, String>> bySection;
-
-        SymbolsAt(SymbolTable syms) {
-            this.syms = syms;
+            return new TableEntry(i, problem == null ? siteSection : -1, siteOffset, siteOffset, key, 0, flags, problem);
         }
 
-        /** The symbol at {@code offset} of {@code sec}; a global or weak one wins over a local one. */
-        String get(int sec, long offset) {
-            if (sec < 0) {
-                return null;
+        private int symbol(int r) {
+            int sym = relocs.symbol(r);
+            syms.checkIndex(sym, elf.sectionName(rel) + " entry " + r);
+            return sym;
+        }
+
+        /** The key a key field names: its symbol, or the symbol at section symbol + offset. */
+        private String key(int sym, long offset) {
+            if (syms.type(sym) != SymbolTable.STT_SECTION) {
+                return syms.name(sym);
             }
-            if (bySection == null) {
-                bySection = new java.util.HashMap<>();
-                for (int i = 1; i < syms.count(); i++) {
-                    int t = syms.type(i);
-                    if (t == SymbolTable.STT_SECTION || t == SymbolTable.STT_FILE) {
-                        continue;
-                    }
-                    int s = syms.definingSection(i);
-                    if (s < 0) {
-                        continue;
-                    }
-                    java.util.Map<Long, String> m = bySection.computeIfAbsent(s, k -> new java.util.HashMap<>());
-                    long at = syms.value(i);
-                    if (!m.containsKey(at) || syms.binding(i) != SymbolTable.STB_LOCAL) {
-                        m.put(at, syms.name(i));
-                    }
-                }
+            if (symbolsAt == null) {
+                symbolsAt = new SymbolsAt(places, s -> true); // one pass for the whole table
             }
-            java.util.Map<Long, String> m = bySection.get(sec);
-            return m == null ? null : m.get(offset);
+            int at = places.place(sym) ? symbolsAt.at(places.section, places.offset + offset) : -1;
+            return at < 0 ? null : syms.name(at);
+        }
+
+        private String keyProblem(int sym, String key, long offset) {
+            if (syms.type(sym) == SymbolTable.STT_SECTION) {
+                return key != null ? null : "key points at section offset 0x" + Long.toHexString(syms.value(sym) + offset)
+                        + " with no symbol";
+            }
+            return offset == 0 ? null : "key points " + offset + " bytes into " + key;
+        }
+
+        private long implicit(long field) {
+            return layout == TableLayout.ABS && elf.is64() ? data.getLong((int) field) : data.getInt((int) field);
+        }
+
+        private String describe(int sym) {
+            String n = syms.name(sym);
+            return n.isEmpty() ? "symbol " + sym : n;
         }
     }
 

@@ -1,0 +1,207 @@
+package patchsites.collector.elf;
+
+import java.util.Arrays;
+import java.util.function.IntPredicate;
+
+/**
+ * The function containing an offset: objtool's find_func_containing. Built from one pass over a
+ * symbol table's STT_FUNC symbols, placed by {@link SymbolPlaces} (code addresses, ppc64 ELFv1
+ * descriptors followed), sorted by (section, start) so that a lookup is a binary search. Among
+ * aliases at one address the one {@link SymbolTable#outranks} the others names the function.
+ * The same index over other symbols a caller selects answers "which of them covers an offset"
+ * (the pointer scan's objects).
+ */
+public final class FunctionIndex {
+    /** Nested functions (a .cold part inside its parent's range, aliases) are this deep at most. */
+    private static final int MAX_NESTING = 32;
+
+    private final SymbolTable symbols;
+    /** Row k of the index, sorted by (section, start): its start and its symbol (rows past the last: unused). */
+    private final long[] start;
+    private final int[] symbol;
+    /** Rows of section s are firstRow[s] .. firstRow[s + 1] - 1. */
+    private final int[] firstRow;
+
+    public FunctionIndex(SymbolPlaces symbolPlaces) {
+        this(symbolPlaces, null);
+    }
+
+    /** The index over the symbols {@code selected} accepts (null: the STT_FUNC ones). */
+    public FunctionIndex(SymbolPlaces symbolPlaces, IntPredicate selected) {
+        SymbolPlaces places = symbolPlaces.atCode();
+        SymbolTable syms = symbols = places.symbols();
+        IntPredicate chosen = selected != null ? selected : i -> syms.type(i) == SymbolTable.STT_FUNC;
+        int n = syms.count();
+        // Primitive columns and an index sort: a row object per function symbol would make this,
+        // not the sites, the bulk of a scan's allocation on a vmlinux.o-sized symbol table.
+        int functions = 0;
+        for (int i = 1; i < n; i++) {
+            if (chosen.test(i)) {
+                functions++;
+            }
+        }
+        int[] sec = new int[functions];
+        long[] at = new long[functions];
+        byte[] rank = new byte[functions];
+        int[] sym = new int[functions];
+        int count = 0;
+        for (int i = 1; i < n; i++) {
+            if (!chosen.test(i) || !places.place(i)) {
+                continue;
+            }
+            sec[count] = places.section;
+            at[count] = places.offset;
+            rank[count] = (byte) syms.rank(i);
+            sym[count] = i;
+            count++;
+        }
+        permute(sortedRows(sec, at, rank, sym, count), sec, at, sym, count);
+        start = at;
+        symbol = sym;
+        int sections = places.elf().sectionCount();
+        firstRow = new int[sections + 1];
+        for (int k = 0, s = 0; k <= count; k++) {
+            int rowSection = k < count ? sec[k] : sections;
+            while (s <= rowSection) {
+                firstRow[s++] = k;
+            }
+        }
+    }
+
+    /**
+     * Puts row {@code order[k]} of the columns at row {@code k}, in place (one cycle at a time;
+     * {@code order} is used up): sorted copies would be a vmlinux.o scan's largest allocation.
+     */
+    private static void permute(int[] order, int[] sec, long[] at, int[] sym, int count) {
+        for (int i = 0; i < count; i++) {
+            if (order[i] < 0) {
+                continue;
+            }
+            int s0 = sec[i], y0 = sym[i];
+            long a0 = at[i];
+            for (int j = i;;) {
+                int from = order[j];
+                order[j] = ~from;
+                if (from == i) {
+                    sec[j] = s0;
+                    at[j] = a0;
+                    sym[j] = y0;
+                    break;
+                }
+                sec[j] = sec[from];
+                at[j] = at[from];
+                sym[j] = sym[from];
+                j = from;
+            }
+        }
+    }
+
+    /**
+     * Rows {@code 0..count-1} sorted by (section, start, binding rank, later symbol first): of
+     * aliases at one address the one that outranks the others comes last, where the backward
+     * walk of {@link #containing} meets it first.
+     */
+    static int[] sortedRows(int[] sec, long[] at, byte[] rank, int[] sym, int count) {
+        int[] packed = packedRows(sec, at, rank, count);
+        return packed != null ? packed : OrderByComparator.rows(sec, at, rank, sym, count);
+    }
+
+    /**
+     * The order of {@link #sortedRows} by one {@link Arrays#sort(long[])} of the four keys packed
+     * into longs; null when they do not fit in 63 bits (only crafted objects: negative or huge
+     * offsets). Rows are in symbol order, so the later symbol first is the higher row first.
+     */
+    static int[] packedRows(int[] sec, long[] at, byte[] rank, int count) {
+        long maxSec = 0, maxAt = 0;
+        for (int k = 0; k < count; k++) {
+            if (at[k] < 0 || sec[k] < 0) {
+                return null;
+            }
+            maxSec = Math.max(maxSec, sec[k]);
+            maxAt = Math.max(maxAt, at[k]);
+        }
+        int atBits = bits(maxAt), rowBits = bits(count);
+        if (bits(maxSec) + atBits + 2 + rowBits > 63) {
+            return null;
+        }
+        long[] keys = new long[count];
+        for (int k = 0; k < count; k++) {
+            keys[k] = ((((long) sec[k] << atBits) | at[k]) << 2 | rank[k]) << rowBits | (count - 1 - k);
+        }
+        Arrays.sort(keys);
+        long mask = (1L << rowBits) - 1;
+        int[] order = new int[count];
+        for (int k = 0; k < count; k++) {
+            order[k] = count - 1 - (int) (keys[k] & mask);
+        }
+        return order;
+    }
+
+    /** The same order by a comparator over boxed rows: for keys that do not pack. */
+    static final class OrderByComparator {
+        private OrderByComparator() {}
+
+        static int[] rows(int[] sec, long[] at, byte[] rank, int[] sym, int count) {
+            Integer[] boxed = new Integer[count];
+            for (int k = 0; k < count; k++) {
+                boxed[k] = k;
+            }
+            Arrays.sort(boxed, (x, y) -> {
+                int c = Integer.compare(sec[x], sec[y]);
+                if (c == 0) {
+                    c = Long.compare(at[x], at[y]);
+                }
+                if (c == 0) {
+                    c = Integer.compare(rank[x], rank[y]);
+                }
+                return c != 0 ? c : Integer.compare(sym[y], sym[x]);
+            });
+            int[] order = new int[count];
+            for (int k = 0; k < count; k++) {
+                order[k] = boxed[k];
+            }
+            return order;
+        }
+    }
+
+    private static int bits(long max) {
+        return 64 - Long.numberOfLeadingZeros(max);
+    }
+
+    /** Row of the innermost function containing {@code offset} in {@code sec}, or -1. */
+    public int containing(int sec, long offset) {
+        if (sec <= 0 || sec >= firstRow.length - 1) {
+            return -1;
+        }
+        int first = firstRow[sec];
+        int best = Floor.index(start, first, firstRow[sec + 1], offset);
+        for (int k = best; k >= first && k > best - MAX_NESTING; k--) {
+            if (offset - start[k] < symbols.size(symbol[k])) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /** Starts of the functions in section {@code sec}, ascending (aliases repeat a start). */
+    public long[] startsIn(int sec) {
+        if (sec <= 0 || sec >= firstRow.length - 1) {
+            return new long[0];
+        }
+        return Arrays.copyOfRange(start, firstRow[sec], firstRow[sec + 1]);
+    }
+
+    /** The symbol of row {@code row}. */
+    public int symbol(int row) {
+        return symbol[row];
+    }
+
+    public String name(int row) {
+        return symbols.name(symbol[row]);
+    }
+
+    /** The function's start as an offset in its section. */
+    public long start(int row) {
+        return start[row];
+    }
+}
