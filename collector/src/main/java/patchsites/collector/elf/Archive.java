@@ -147,17 +147,21 @@ public final class Archive {
         return p;
     }
 
-    private static void visitThinMember(Path archivePath, String name, long recordedSize, MemberVisitor visitor)
-            throws IOException {
+    /** Maps the file a thin archive names {@code name}, relative to the archive. */
+    private static Source mapMember(Path archivePath, String name) throws IOException {
         Path p = memberPath(archivePath, name);
-        Source s;
         try {
-            s = Source.map(p);
+            return Source.map(p);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new ElfFormatException("thin archive member " + name + " is missing (" + p + ")");
         } catch (ElfFormatException e) { // a directory, a FIFO (never opened: it would wait for a writer)
             throw new ElfFormatException("thin archive member " + name + " " + e.getMessage() + " (" + p + ")");
         }
+    }
+
+    private static void visitThinMember(Path archivePath, String name, long recordedSize, MemberVisitor visitor)
+            throws IOException {
+        Source s = mapMember(archivePath, name);
         if (s.size() != recordedSize) {
             throw new ElfFormatException("thin archive member " + name + " is " + s.size()
                     + " bytes but the archive recorded " + recordedSize + " (stale archive?)");
@@ -178,14 +182,7 @@ public final class Archive {
                     + " deep (" + archiveName + ")");
         }
         Path p = memberPath(thinPath, archiveName);
-        Source s;
-        try {
-            s = Source.map(p);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new ElfFormatException("thin archive member " + archiveName + " is missing (" + p + ")");
-        } catch (ElfFormatException e) { // a directory, a FIFO (never opened: it would wait for a writer)
-            throw new ElfFormatException("thin archive member " + archiveName + " " + e.getMessage() + " (" + p + ")");
-        }
+        Source s = mapMember(thinPath, archiveName);
         try (s) {
             if (s.size() > Integer.MAX_VALUE) {
                 throw new ElfFormatException(archiveName + ": archives larger than 2 GiB are not supported");

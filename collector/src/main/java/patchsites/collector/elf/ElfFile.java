@@ -22,6 +22,8 @@ public final class ElfFile {
     private final Source source;
     private final ByteOrder order;
     private final boolean is64;
+    private final ElfLayout layout;
+    private final int phnum;
     private final int type;
     private final int machine;
     private final int flags;
@@ -42,81 +44,22 @@ public final class ElfFile {
     private ElfFile(Source source) {
         this.source = source;
         long fileSize = source.size();
-        if (fileSize < 16) {
-            throw new ElfFormatException("truncated ELF header (" + fileSize + " bytes)");
+        ByteBuffer ident = identification(source, fileSize);
+        is64 = ident.get(4) == 2;
+        order = ident.get(5) == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
+        ElfLayout l = layout = ElfLayout.of(is64);
+        if (fileSize < l.ehsize) {
+            throw new ElfFormatException("truncated ELF header (" + fileSize + " bytes, need " + l.ehsize + ")");
         }
-        ByteBuffer ident = source.slice(0, 16);
-        if (ident.getInt(0) != 0x7f454c46) {
-            throw new ElfFormatException("not an ELF object (bad magic)");
-        }
-        int cls = ident.get(4), data = ident.get(5);
-        if (cls != 1 && cls != 2) {
-            throw new ElfFormatException("bad ELF class " + cls);
-        }
-        if (data != 1 && data != 2) {
-            throw new ElfFormatException("bad ELF data encoding " + data);
-        }
-        if (ident.get(6) != 1) {
-            throw new ElfFormatException("unsupported ELF version " + ident.get(6));
-        }
-        is64 = cls == 2;
-        order = data == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
-        int ehsize = is64 ? 64 : 52;
-        if (fileSize < ehsize) {
-            throw new ElfFormatException("truncated ELF header (" + fileSize + " bytes, need " + ehsize + ")");
-        }
-        ByteBuffer eh = source.slice(0, ehsize).order(order);
-        type = eh.getShort(16) & 0xffff;
-        machine = eh.getShort(18) & 0xffff;
-        long shoff = is64 ? eh.getLong(40) : eh.getInt(32) & 0xffffffffL;
-        flags = eh.getInt(is64 ? 48 : 36);
-        int shentsize = eh.getShort(is64 ? 58 : 46) & 0xffff;
-        long count = eh.getShort(is64 ? 60 : 48) & 0xffff;
-        int strndx = eh.getShort(is64 ? 62 : 50) & 0xffff;
-        int want = is64 ? 64 : 40;
-
-        if (shoff == 0) {
-            count = 0;
-        } else {
-            if (shentsize != want) {
-                throw new ElfFormatException("e_shentsize is " + shentsize + ", expected " + want);
-            }
-            if (shoff < 0 || shoff > fileSize - want) {
-                throw new ElfFormatException("section header table at " + Source.hex(shoff) + " is past the end of the file");
-            }
-            // Extended numbering: the real counts live in section header 0, and only there.
-            ByteBuffer sh0 = source.slice(shoff, want).order(order);
-            long size0 = is64 ? sh0.getLong(32) : sh0.getInt(20) & 0xffffffffL;
-            int link0 = sh0.getInt(is64 ? 40 : 24);
-            if (count >= SHN_LORESERVE) {
-                throw new ElfFormatException("e_shnum " + Source.hex(count) + " is a reserved value (a count that large"
-                        + " goes in section header 0)");
-            }
-            if (count == 0) {
-                if (size0 == 0) {
-                    throw new ElfFormatException("e_shnum is 0 and section header 0 gives no count (sh_size 0), but"
-                            + " e_shoff is " + Source.hex(shoff));
-                }
-                count = size0;
-            } else if (size0 != 0 && size0 != count) {
-                throw new ElfFormatException("e_shnum is " + count + " but section header 0 says " + Long.toUnsignedString(size0)
-                        + " sections (sh_size)");
-            }
-            if (strndx == SHN_XINDEX) {
-                strndx = link0;
-            } else if (strndx >= SHN_LORESERVE) {
-                throw new ElfFormatException("e_shstrndx " + Source.hex(strndx) + " is a reserved section index");
-            } else if (link0 != 0 && link0 != strndx) {
-                throw new ElfFormatException("e_shstrndx is " + strndx + " but section header 0 says " + link0
-                        + " (sh_link)");
-            }
-            // The table must fit in the file: no array below is larger than the file allows.
-            if (count < 0 || count > (fileSize - shoff) / want) {
-                throw new ElfFormatException("section header table (" + Long.toUnsignedString(count) + " entries at "
-                        + Source.hex(shoff) + ") runs past the end of the file");
-            }
-        }
+        ByteBuffer eh = source.slice(0, l.ehsize).order(order);
+        type = l.half(eh, l.eType);
+        machine = l.half(eh, l.eMachine);
+        flags = eh.getInt(l.eFlags);
+        phnum = l.half(eh, l.ePhnum);
+        long shoff = l.word(eh, l.eShoff);
+        long count = shoff == 0 ? 0 : sectionCount(eh, shoff, fileSize);
         shnum = (int) count;
+        int strndx = shoff == 0 ? l.half(eh, l.eShstrndx) : sectionNameIndex(eh, shoff);
         if (shnum > 0 && (strndx < 0 || strndx >= shnum)) {
             throw new ElfFormatException("section name table index " + Integer.toUnsignedString(strndx)
                     + " out of range (" + shnum + " sections)");
@@ -136,31 +79,7 @@ public final class ElfFile {
         nameCache = new String[shnum];
         relocatedBy = new int[shnum];
         if (shnum > 0) {
-            ByteBuffer sh = source.slice(shoff, (long) shnum * want).order(order);
-            for (int i = 0; i < shnum; i++) {
-                int b = i * want;
-                shName[i] = sh.getInt(b);
-                shType[i] = sh.getInt(b + 4);
-                if (is64) {
-                    shFlags[i] = sh.getLong(b + 8);
-                    shAddr[i] = sh.getLong(b + 16);
-                    shOffset[i] = sh.getLong(b + 24);
-                    shSize[i] = sh.getLong(b + 32);
-                    shLink[i] = sh.getInt(b + 40);
-                    shInfo[i] = sh.getInt(b + 44);
-                    shAddralign[i] = sh.getLong(b + 48);
-                    shEntsize[i] = sh.getLong(b + 56);
-                } else {
-                    shFlags[i] = sh.getInt(b + 8) & 0xffffffffL;
-                    shAddr[i] = sh.getInt(b + 12) & 0xffffffffL;
-                    shOffset[i] = sh.getInt(b + 16) & 0xffffffffL;
-                    shSize[i] = sh.getInt(b + 20) & 0xffffffffL;
-                    shLink[i] = sh.getInt(b + 24);
-                    shInfo[i] = sh.getInt(b + 28);
-                    shAddralign[i] = sh.getInt(b + 32) & 0xffffffffL;
-                    shEntsize[i] = sh.getInt(b + 36) & 0xffffffffL;
-                }
-            }
+            readSectionHeaders(source.slice(shoff, (long) shnum * l.shentsize).order(order));
             for (int i = 1; i < shnum; i++) {
                 validateSection(i, fileSize);
             }
@@ -170,7 +89,100 @@ public final class ElfFile {
             for (int i = 1; i < shnum; i++) {
                 validateLinks(i);
             }
-            checkOverlaps(shoff, (long) shnum * want, ehsize);
+            checkOverlaps(shoff, (long) shnum * l.shentsize, l.ehsize);
+        }
+    }
+
+    /** e_ident, checked: magic, class, data encoding, version. */
+    private static ByteBuffer identification(Source source, long fileSize) {
+        if (fileSize < 16) {
+            throw new ElfFormatException("truncated ELF header (" + fileSize + " bytes)");
+        }
+        ByteBuffer ident = source.slice(0, 16);
+        if (ident.getInt(0) != 0x7f454c46) {
+            throw new ElfFormatException("not an ELF object (bad magic)");
+        }
+        int cls = ident.get(4), data = ident.get(5);
+        if (cls != 1 && cls != 2) {
+            throw new ElfFormatException("bad ELF class " + cls);
+        }
+        if (data != 1 && data != 2) {
+            throw new ElfFormatException("bad ELF data encoding " + data);
+        }
+        if (ident.get(6) != 1) {
+            throw new ElfFormatException("unsupported ELF version " + ident.get(6));
+        }
+        return ident;
+    }
+
+    /**
+     * The number of sections of a table at {@code shoff}: e_shnum, or with extended numbering
+     * (e_shnum 0) section header 0's sh_size, and only there. The table must fit in the file, so
+     * that no array is larger than the file allows.
+     */
+    private long sectionCount(ByteBuffer eh, long shoff, long fileSize) {
+        ElfLayout l = layout;
+        int shentsize = l.half(eh, l.eShentsize);
+        if (shentsize != l.shentsize) {
+            throw new ElfFormatException("e_shentsize is " + shentsize + ", expected " + l.shentsize);
+        }
+        if (shoff < 0 || shoff > fileSize - l.shentsize) {
+            throw new ElfFormatException("section header table at " + Source.hex(shoff) + " is past the end of the file");
+        }
+        long count = l.half(eh, l.eShnum);
+        long size0 = l.word(source.slice(shoff, l.shentsize).order(order), l.shSize);
+        if (count >= SHN_LORESERVE) {
+            throw new ElfFormatException("e_shnum " + Source.hex(count) + " is a reserved value (a count that large"
+                    + " goes in section header 0)");
+        }
+        if (count == 0) {
+            if (size0 == 0) {
+                throw new ElfFormatException("e_shnum is 0 and section header 0 gives no count (sh_size 0), but"
+                        + " e_shoff is " + Source.hex(shoff));
+            }
+            count = size0;
+        } else if (size0 != 0 && size0 != count) {
+            throw new ElfFormatException("e_shnum is " + count + " but section header 0 says " + Long.toUnsignedString(size0)
+                    + " sections (sh_size)");
+        }
+        if (count < 0 || count > (fileSize - shoff) / l.shentsize) {
+            throw new ElfFormatException("section header table (" + Long.toUnsignedString(count) + " entries at "
+                    + Source.hex(shoff) + ") runs past the end of the file");
+        }
+        return count;
+    }
+
+    /** e_shstrndx, or with extended numbering (SHN_XINDEX) section header 0's sh_link. */
+    private int sectionNameIndex(ByteBuffer eh, long shoff) {
+        int strndx = layout.half(eh, layout.eShstrndx);
+        int link0 = source.slice(shoff, layout.shentsize).order(order).getInt(layout.shLink);
+        if (strndx == SHN_XINDEX) {
+            return link0;
+        }
+        if (strndx >= SHN_LORESERVE) {
+            throw new ElfFormatException("e_shstrndx " + Source.hex(strndx) + " is a reserved section index");
+        }
+        if (link0 != 0 && link0 != strndx) {
+            throw new ElfFormatException("e_shstrndx is " + strndx + " but section header 0 says " + link0 + " (sh_link)");
+        }
+        return strndx;
+    }
+
+    /** The section header table into one array per field. */
+    private void readSectionHeaders(ByteBuffer sh) {
+        ElfLayout l = layout;
+        for (int i = 0; i < shnum; i++) {
+            int b = i * l.shentsize;
+            shName[i] = sh.getInt(b + l.shName);
+            shType[i] = sh.getInt(b + l.shType);
+            shFlags[i] = l.word(sh, b + l.shFlags);
+            shAddr[i] = l.word(sh, b + l.shAddr);
+            shOffset[i] = l.word(sh, b + l.shOffset);
+            shSize[i] = l.word(sh, b + l.shSize);
+            shLink[i] = sh.getInt(b + l.shLink);
+            shInfo[i] = sh.getInt(b + l.shInfo);
+            shAddralign[i] = l.word(sh, b + l.shAddralign);
+            shEntsize[i] = l.word(sh, b + l.shEntsize);
         }
     }
 
@@ -461,7 +473,17 @@ public final class ElfFile {
 
     /** The ELF header's bytes (52 or 64), in the object's byte order. */
     public ByteBuffer header() {
-        return source.slice(0, is64 ? 64 : 52).order(order);
+        return source.slice(0, layout.ehsize).order(order);
+    }
+
+    /** Where each field of this object's headers, symbols and relocations sits. */
+    public ElfLayout layout() {
+        return layout;
+    }
+
+    /** e_phnum: program headers (a relocatable object has none). */
+    public int programHeaderCount() {
+        return phnum;
     }
 
     public String sectionName(int i) {
@@ -517,24 +539,29 @@ public final class ElfFile {
             if (shType[i] != SHT_SYMTAB && shType[i] != SHT_DYNSYM) {
                 throw new ElfFormatException("section " + i + " (" + sectionName(i) + ") is not a symbol table");
             }
-            int entsize = is64 ? 24 : 16;
+            int entsize = layout.symentsize;
             checkEntries(i, entsize);
             StringTable names = stringTable(shLink[i], "string table of " + sectionName(i));
-            ByteBuffer shndx = null;
-            for (int s = 1; s < shnum; s++) {
-                if (shType[s] == SHT_SYMTAB_SHNDX && shLink[s] == i) {
-                    shndx = data(s);
-                    break;
-                }
-            }
+            int x = extendedIndexSection(i);
+            ByteBuffer shndx = x < 0 ? null : data(x);
             int count = (int) (shSize[i] / entsize);
             if (shndx != null && shndx.limit() < (long) count * 4) {
                 throw new ElfFormatException("SHT_SYMTAB_SHNDX for " + sectionName(i) + " has " + shndx.limit() / 4
                         + " entries, the symbol table " + count);
             }
-            st = symbolTables[i] = new SymbolTable(data(i), is64, count, names, shndx, shnum, sectionName(i));
+            st = symbolTables[i] = new SymbolTable(data(i), layout, count, names, shndx, shnum, sectionName(i));
         }
         return st;
+    }
+
+    /** The SHT_SYMTAB_SHNDX section of symbol table {@code symtab} (the section indices SHN_XINDEX stands for), or -1. */
+    public int extendedIndexSection(int symtab) {
+        for (int s = 1; s < shnum; s++) {
+            if (shType[s] == SHT_SYMTAB_SHNDX && shLink[s] == symtab) {
+                return s;
+            }
+        }
+        return -1;
     }
 
     /** The relocations in section {@code i} (SHT_REL or SHT_RELA), read in place. */
@@ -543,9 +570,9 @@ public final class ElfFile {
         if (!rela && shType[i] != SHT_REL) {
             throw new ElfFormatException("section " + i + " (" + sectionName(i) + ") is not a relocation section");
         }
-        int entsize = (is64 ? 8 : 4) * (rela ? 3 : 2);
+        int entsize = layout.relocationSize(rela);
         checkEntries(i, entsize);
-        return new Relocations(data(i), is64, rela, (int) (shSize[i] / entsize));
+        return new Relocations(data(i), layout, rela, (int) (shSize[i] / entsize));
     }
 
     private void checkEntries(int i, int entsize) {

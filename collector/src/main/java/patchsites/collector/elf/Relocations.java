@@ -9,17 +9,19 @@ import java.nio.ByteBuffer;
  */
 public final class Relocations {
     private final ByteBuffer entries;
+    private final ElfLayout layout;
     private final boolean is64;
     private final boolean rela;
     private final int count;
     private final int entsize;
 
-    Relocations(ByteBuffer entries, boolean is64, boolean rela, int count) {
+    Relocations(ByteBuffer entries, ElfLayout layout, boolean rela, int count) {
         this.entries = entries;
-        this.is64 = is64;
+        this.layout = layout;
+        this.is64 = layout.is64;
         this.rela = rela;
         this.count = count;
-        this.entsize = (is64 ? 8 : 4) * (rela ? 3 : 2);
+        this.entsize = layout.relocationSize(rela);
     }
 
     public int count() {
@@ -31,15 +33,16 @@ public final class Relocations {
     }
 
     public long offset(int i) {
-        return is64 ? entries.getLong(i * entsize) : entries.getInt(i * entsize) & 0xffffffffL;
+        return layout.word(entries, i * entsize);
     }
 
+    /** r_info's symbol index ({@link ElfLayout#relocationSymbol}, spelled out here: the scan reads one per relocation). */
     public int symbol(int i) {
         return is64 ? (int) (entries.getLong(i * entsize + 8) >>> 32) : entries.getInt(i * entsize + 4) >>> 8;
     }
 
     public int type(int i) {
-        return is64 ? (int) entries.getLong(i * entsize + 8) : entries.getInt(i * entsize + 4) & 0xff;
+        return layout.relocationType(layout.word(entries, i * entsize + layout.word));
     }
 
     /** r_addend for SHT_RELA; 0 for SHT_REL. */
@@ -47,6 +50,6 @@ public final class Relocations {
         if (!rela) {
             return 0;
         }
-        return is64 ? entries.getLong(i * entsize + 16) : entries.getInt(i * entsize + 8);
+        return is64 ? entries.getLong(i * entsize + 16) : entries.getInt(i * entsize + 8); // signed in ELF32
     }
 }

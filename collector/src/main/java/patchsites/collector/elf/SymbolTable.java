@@ -22,16 +22,17 @@ public final class SymbolTable {
     public static final int STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2, STT_SECTION = 3, STT_FILE = 4;
 
     private final ByteBuffer entries;
-    private final boolean is64;
+    private final ElfLayout layout;
     private final int count;
     private final StringTable names;
     private final ByteBuffer shndx;
     private final int shnum;
     private final String what;
 
-    SymbolTable(ByteBuffer entries, boolean is64, int count, StringTable names, ByteBuffer shndx, int shnum, String what) {
+    SymbolTable(ByteBuffer entries, ElfLayout layout, int count, StringTable names, ByteBuffer shndx, int shnum,
+            String what) {
         this.entries = entries;
-        this.is64 = is64;
+        this.layout = layout;
         this.count = count;
         this.names = names;
         this.shndx = shndx;
@@ -48,11 +49,11 @@ public final class SymbolTable {
     }
 
     private int base(int i) {
-        return is64 ? i * 24 : i * 16;
+        return i * layout.symentsize;
     }
 
     public int nameOffset(int i) {
-        return entries.getInt(base(i));
+        return entries.getInt(base(i) + layout.stName);
     }
 
     public String name(int i) {
@@ -60,15 +61,15 @@ public final class SymbolTable {
     }
 
     public long value(int i) {
-        return is64 ? entries.getLong(base(i) + 8) : entries.getInt(base(i) + 4) & 0xffffffffL;
+        return layout.word(entries, base(i) + layout.stValue);
     }
 
     public long size(int i) {
-        return is64 ? entries.getLong(base(i) + 16) : entries.getInt(base(i) + 8) & 0xffffffffL;
+        return layout.word(entries, base(i) + layout.stSize);
     }
 
     public int info(int i) {
-        return entries.get(base(i) + (is64 ? 4 : 12)) & 0xff;
+        return entries.get(base(i) + layout.stInfo) & 0xff;
     }
 
     public int type(int i) {
@@ -80,12 +81,12 @@ public final class SymbolTable {
     }
 
     public int other(int i) {
-        return entries.get(base(i) + (is64 ? 5 : 13)) & 0xff;
+        return entries.get(base(i) + layout.stOther) & 0xff;
     }
 
     /** The raw 16-bit st_shndx (SHN_UNDEF, a reserved value, SHN_XINDEX or an index). */
     public int rawSectionIndex(int i) {
-        return entries.getShort(base(i) + (is64 ? 6 : 14)) & 0xffff;
+        return layout.half(entries, base(i) + layout.stShndx);
     }
 
     /**

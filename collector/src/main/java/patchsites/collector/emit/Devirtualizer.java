@@ -99,10 +99,12 @@ public final class Devirtualizer {
             }
             ByteBuffer rel = relocs.computeIfAbsent(relSection, r -> copy(elf.data(r), elf));
             boolean rela = elf.sectionType(relSection) == ElfFile.SHT_RELA;
-            int relEnt = (elf.is64() ? 8 : 4) * (rela ? 3 : 2);
+            long field = s.offset() + d.fieldOffset();
             // Symbol indices here are the object's own: the rewriter renumbers them with the others.
-            TableEmitter.putReloc(rel, reloc * relEnt, elf.is64(), rela, s.offset() + d.fieldOffset(), d.type(),
-                    byName.get(s.defaultTarget()), d.addend(), text, 4);
+            elf.layout().putRelocation(rel, reloc, rela, field, byName.get(s.defaultTarget()), d.type(), d.addend());
+            if (!rela) {
+                text.putInt((int) field, (int) d.addend()); // REL: the addend lives in the field
+            }
             TableEmitter.Entry e = new TableEmitter.Entry(s.sectionIndex(), s.offset(), byName.get(objectName(s)),
                     s.slotOffset() + (s.kind().isTail() ? TableLayout.TAIL_FLAG : 0));
             rows.put(key(e), e);

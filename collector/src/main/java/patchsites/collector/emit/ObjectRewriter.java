@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.TreeSet;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
+import patchsites.collector.elf.ElfLayout;
+import patchsites.collector.elf.Relocations;
 import patchsites.collector.elf.SymbolTable;
 
 /**
@@ -36,8 +38,7 @@ public final class ObjectRewriter {
     private final ElfFile elf;
     private final int symtab;
     private final int firstGlobal;
-    private final boolean rela64;
-    private final int shdrSize;
+    private final ElfLayout layout;
 
     /** Sections (by index) that need a new section symbol, in index order. */
     private final TreeSet<Integer> newSectionSymbols = new TreeSet<>();
@@ -58,52 +59,11 @@ public final class ObjectRewriter {
 
     public ObjectRewriter(ElfFile elf) {
         this.elf = elf;
-        if (elf.type() != ElfFile.ET_REL) {
-            throw new ElfFormatException("not a relocatable object (ET_REL); tables are written into objects before the final link");
-        }
-        ByteBuffer h = elf.header();
-        int phnum = h.getShort(elf.is64() ? 56 : 44) & 0xffff;
-        if (phnum != 0) {
-            // The file is laid out anew; program headers would keep pointing at the old offsets.
-            throw new ElfFormatException("relocatable object with program headers (e_phnum " + phnum + ")");
-        }
-        for (int i = 1; i < elf.sectionCount(); i++) {
-            long a = elf.sectionAlign(i);
-            if (a != 0 && (a & (a - 1)) != 0) {
-                throw new ElfFormatException("section " + i + " (" + elf.sectionName(i) + "): sh_addralign "
-                        + Long.toUnsignedString(a) + " is not a power of two");
-            }
-        }
-        int st = -1;
-        for (int i = 1; i < elf.sectionCount(); i++) {
-            if (elf.sectionType(i) == ElfFile.SHT_SYMTAB) {
-                if (st >= 0) {
-                    throw new ElfFormatException("more than one SHT_SYMTAB section");
-                }
-                st = i;
-            }
-        }
-        if (st < 0) {
-            throw new ElfFormatException("no symbol table (stripped object?)");
-        }
-        symtab = st;
-        firstGlobal = elf.sectionInfo(st);
-        SymbolTable syms = elf.symbolTable(st);
-        if (firstGlobal < 1 || firstGlobal > syms.count()) {
-            throw new ElfFormatException(".symtab: sh_info (first non-local symbol) " + firstGlobal + " is out of range");
-        }
-        // Every symbol is copied into the output (renumbered when section symbols are added): each
-        // must have a name in the string table and a section that exists, or the output would carry
-        // a broken symbol that every later reader trips over. One pass, no allocation.
-        for (int i = 1; i < syms.count(); i++) {
-            int name = syms.nameOffset(i);
-            if (name != 0) {
-                syms.names().length(name);
-            }
-            syms.definingSection(i);
-        }
-        rela64 = elf.is64();
-        shdrSize = elf.is64() ? 64 : 40;
+        this.layout = elf.layout();
+        checkRewritable(elf);
+        symtab = onlySymbolTable(elf);
+        firstGlobal = elf.sectionInfo(symtab);
+        checkSymbolsCopyable(elf.symbolTable(symtab));
         for (int i = 0; i < elf.sectionCount(); i++) {
             Section s = new Section();
             s.original = i;
@@ -116,6 +76,57 @@ public final class ObjectRewriter {
             s.align = elf.sectionAlign(i);
             s.entsize = elf.sectionEntrySize(i);
             sections.add(s);
+        }
+    }
+
+    /** A relocatable object without program headers, whose alignments are powers of two. */
+    private static void checkRewritable(ElfFile elf) {
+        if (elf.type() != ElfFile.ET_REL) {
+            throw new ElfFormatException("not a relocatable object (ET_REL); tables are written into objects before the final link");
+        }
+        if (elf.programHeaderCount() != 0) {
+            // The file is laid out anew; program headers would keep pointing at the old offsets.
+            throw new ElfFormatException("relocatable object with program headers (e_phnum " + elf.programHeaderCount()
+                    + ")");
+        }
+        for (int i = 1; i < elf.sectionCount(); i++) {
+            long a = elf.sectionAlign(i);
+            if (a != 0 && (a & (a - 1)) != 0) {
+                throw new ElfFormatException("section " + i + " (" + elf.sectionName(i) + "): sh_addralign "
+                        + Long.toUnsignedString(a) + " is not a power of two");
+            }
+        }
+    }
+
+    /** The one SHT_SYMTAB: new symbols go into it, and with two a reader and the rewriter could each take another. */
+    private static int onlySymbolTable(ElfFile elf) {
+        int st = elf.symbolTableSection();
+        if (st < 0) {
+            throw new ElfFormatException("no symbol table (stripped object?)");
+        }
+        for (int i = st + 1; i < elf.sectionCount(); i++) {
+            if (elf.sectionType(i) == ElfFile.SHT_SYMTAB) {
+                throw new ElfFormatException("more than one SHT_SYMTAB section");
+            }
+        }
+        return st;
+    }
+
+    /**
+     * Every symbol is copied into the output (renumbered when section symbols are added): each
+     * must have a name in the string table and a section that exists, or the output would carry
+     * a broken symbol that every later reader trips over. One pass, no allocation.
+     */
+    private void checkSymbolsCopyable(SymbolTable syms) {
+        if (firstGlobal < 1 || firstGlobal > syms.count()) {
+            throw new ElfFormatException(".symtab: sh_info (first non-local symbol) " + firstGlobal + " is out of range");
+        }
+        for (int i = 1; i < syms.count(); i++) {
+            int name = syms.nameOffset(i);
+            if (name != 0) {
+                syms.names().length(name);
+            }
+            syms.definingSection(i);
         }
     }
 
@@ -223,21 +234,26 @@ public final class ObjectRewriter {
         if (!symbolsFrozen) {
             freezeSymbols();
         }
-        ByteOrder order = elf.order();
-        int added = newSectionSymbols.size();
         renumberSymbolUsers(); // with nothing added, still checks every index it copies
-        if (added > 0) {
+        if (!newSectionSymbols.isEmpty()) {
             rebuildSymbolTable();
         }
-        int count = sections.size();
-        int shstrndx = elf.sectionCount() > 0 ? findShstrndx() : 0;
+        int shstrndx = elf.sectionCount() > 0 ? elf.sectionNameTable() : 0;
         rebuildSectionNames(shstrndx);
+        long[] offsets = new long[sections.size()];
+        long shoff = layOut(offsets);
+        writeFully(out, header(shoff, shstrndx), 0);
+        writeContents(out, offsets);
+        writeFully(out, sectionHeaders(offsets, shstrndx), shoff);
+    }
 
-        // Layout: header, sections in index order, section header table.
-        long ehsize = elf.is64() ? 64 : 52;
-        long pos = ehsize;
-        long[] offsets = new long[count];
-        for (int i = 1; i < count; i++) {
+    /**
+     * File offsets: the ELF header, the sections in index order each at its alignment, the section
+     * header table last. Returns the table's offset.
+     */
+    private long layOut(long[] offsets) {
+        long pos = layout.ehsize;
+        for (int i = 1; i < sections.size(); i++) {
             Section s = sections.get(i);
             long align = Long.compareUnsigned(s.align, MAX_FILE_ALIGN) > 0 ? MAX_FILE_ALIGN : Math.max(1, s.align);
             if (s.type == ElfFile.SHT_NOBITS || s.type == ElfFile.SHT_NULL) {
@@ -249,28 +265,24 @@ public final class ObjectRewriter {
             pos += s.size;
         }
         long shoff = (pos + 7) & ~7L;
-        if (!elf.is64() && shoff + (long) count * shdrSize > 0xffffffffL) {
+        if (!layout.is64 && shoff + (long) sections.size() * layout.shentsize > 0xffffffffL) {
             throw new ElfFormatException("the rewritten object would be larger than 4 GiB, more than ELF32 can address");
         }
+        return shoff;
+    }
 
-        ByteBuffer header = ByteBuffer.allocate((int) ehsize).order(order);
-        ByteBuffer orig = elf.header();
-        header.put(0, orig, 0, (int) ehsize);
-        boolean extended = count >= ElfFile.SHN_LORESERVE;
-        boolean extStr = shstrndx >= ElfFile.SHN_LORESERVE;
-        if (elf.is64()) {
-            header.putLong(40, shoff);
-            header.putShort(58, (short) shdrSize);
-            header.putShort(60, (short) (extended ? 0 : count));
-            header.putShort(62, (short) (extStr ? ElfFile.SHN_XINDEX : shstrndx));
-        } else {
-            header.putInt(32, (int) shoff);
-            header.putShort(46, (short) shdrSize);
-            header.putShort(48, (short) (extended ? 0 : count));
-            header.putShort(50, (short) (extStr ? ElfFile.SHN_XINDEX : shstrndx));
-        }
-        writeFully(out, header, 0);
-        for (int i = 1; i < count; i++) {
+    /** The original ELF header pointing at the new section header table (extended numbering where needed). */
+    private ByteBuffer header(long shoff, int shstrndx) {
+        ByteBuffer header = ByteBuffer.allocate(layout.ehsize).order(elf.order());
+        header.put(0, elf.header(), 0, layout.ehsize);
+        int count = sections.size();
+        layout.putSectionTable(header, shoff, count >= ElfFile.SHN_LORESERVE ? 0 : count,
+                shstrndx >= ElfFile.SHN_LORESERVE ? ElfFile.SHN_XINDEX : shstrndx);
+        return header;
+    }
+
+    private void writeContents(FileChannel out, long[] offsets) throws IOException {
+        for (int i = 1; i < sections.size(); i++) {
             Section s = sections.get(i);
             if (s.type == ElfFile.SHT_NOBITS || s.type == ElfFile.SHT_NULL || s.size == 0) {
                 continue;
@@ -283,51 +295,25 @@ public final class ObjectRewriter {
             d.position(0).limit((int) s.size);
             writeFully(out, d, offsets[i]);
         }
-        ByteBuffer shdrs = ByteBuffer.allocate(count * shdrSize).order(order);
-        for (int i = 0; i < count; i++) {
-            Section s = sections.get(i);
-            int b = i * shdrSize;
-            long size = s.size, offset = offsets[i];
-            int link = s.link, name = s.name >= 0 ? s.name : 0;
-            if (i == 0) {
-                size = extended ? count : 0;
-                link = extStr ? shstrndx : 0;
-                offset = 0;
-            }
-            if (elf.is64()) {
-                shdrs.putInt(b, name);
-                shdrs.putInt(b + 4, s.type);
-                shdrs.putLong(b + 8, s.flags);
-                shdrs.putLong(b + 16, s.addr);
-                shdrs.putLong(b + 24, offset);
-                shdrs.putLong(b + 32, size);
-                shdrs.putInt(b + 40, link);
-                shdrs.putInt(b + 44, s.info);
-                shdrs.putLong(b + 48, s.align);
-                shdrs.putLong(b + 56, s.entsize);
-            } else {
-                shdrs.putInt(b, name);
-                shdrs.putInt(b + 4, s.type);
-                shdrs.putInt(b + 8, (int) s.flags);
-                shdrs.putInt(b + 12, (int) s.addr);
-                shdrs.putInt(b + 16, (int) offset);
-                shdrs.putInt(b + 20, (int) size);
-                shdrs.putInt(b + 24, link);
-                shdrs.putInt(b + 28, s.info);
-                shdrs.putInt(b + 32, (int) s.align);
-                shdrs.putInt(b + 36, (int) s.entsize);
-            }
-        }
-        writeFully(out, shdrs, shoff);
     }
 
-    private int findShstrndx() {
-        ByteBuffer h = elf.header();
-        int raw = h.getShort(elf.is64() ? 62 : 50) & 0xffff;
-        if (raw == ElfFile.SHN_XINDEX) {
-            raw = elf.sectionLink(0);
+    /** The section header table; header 0 holds the counts that extended numbering moves out of the ELF header. */
+    private ByteBuffer sectionHeaders(long[] offsets, int shstrndx) {
+        int count = sections.size();
+        ByteBuffer shdrs = ByteBuffer.allocate(count * layout.shentsize).order(elf.order());
+        for (int i = 0; i < count; i++) {
+            Section s = sections.get(i);
+            long size = s.size, offset = offsets[i];
+            int link = s.link;
+            if (i == 0) {
+                size = count >= ElfFile.SHN_LORESERVE ? count : 0;
+                link = shstrndx >= ElfFile.SHN_LORESERVE ? shstrndx : 0;
+                offset = 0;
+            }
+            layout.putSectionHeader(shdrs, i, Math.max(s.name, 0), s.type, s.flags, s.addr, offset, size, link, s.info,
+                    s.align, s.entsize);
         }
-        return raw;
+        return shdrs;
     }
 
     /**
@@ -343,42 +329,11 @@ public final class ObjectRewriter {
                 continue;
             }
             if (s.type == ElfFile.SHT_REL || s.type == ElfFile.SHT_RELA) {
-                boolean rela = s.type == ElfFile.SHT_RELA;
-                int ent = (rela64 ? 8 : 4) * (rela ? 3 : 2);
-                ByteBuffer src = s.data != null ? s.data : elf.data(i); // replaceContents: original numbering still
-                if (elf.sectionEntrySize(i) != ent || src.limit() % ent != 0) {
-                    throw new ElfFormatException("section " + i + " (" + elf.sectionName(i) + "): sh_entsize "
-                            + elf.sectionEntrySize(i) + " and size " + src.limit() + " do not fit entries of " + ent);
+                // Contents given by replaceContents are in the original numbering still.
+                ByteBuffer renumbered = renumberedRelocations(i, added, s.data != null ? s.data : elf.data(i));
+                if (renumbered != null) {
+                    s.data = renumbered;
                 }
-                long symbols = symbolCount();
-                if (added == 0) {
-                    ByteBuffer r = src.duplicate().order(elf.order());
-                    for (int off = 0, k = 0; off + ent <= r.limit(); off += ent, k++) {
-                        checkSymbol(i, k, rela64 ? r.getLong(off + 8) >>> 32 : r.getInt(off + 4) >>> 8, symbols);
-                    }
-                    continue; // nothing to renumber: the section is copied as it is
-                }
-                ByteBuffer d = ByteBuffer.allocate(src.limit()).order(elf.order());
-                d.put(0, src, 0, src.limit());
-                for (int off = 0, k = 0; off + ent <= d.limit(); off += ent, k++) {
-                    long sym = rela64 ? d.getLong(off + 8) >>> 32 : d.getInt(off + 4) >>> 8;
-                    checkSymbol(i, k, sym, symbols);
-                    if (sym < firstGlobal) {
-                        continue;
-                    }
-                    if (rela64) {
-                        long info = d.getLong(off + 8);
-                        d.putLong(off + 8, ((sym + added) << 32) | (info & 0xffffffffL));
-                    } else {
-                        if (sym + added >= 1 << 24) {
-                            throw new ElfFormatException("too many symbols for ELF32 relocations once " + added
-                                    + " section symbols are added");
-                        }
-                        int info = d.getInt(off + 4);
-                        d.putInt(off + 4, (int) ((sym + added) << 8) | (info & 0xff));
-                    }
-                }
-                s.data = d;
             } else if (s.type == ElfFile.SHT_GROUP) {
                 if (Integer.toUnsignedLong(s.info) >= symbolCount()) {
                     throw new ElfFormatException("section " + i + " (" + elf.sectionName(i) + "): group signature symbol "
@@ -394,11 +349,40 @@ public final class ObjectRewriter {
         }
     }
 
-    private void checkSymbol(int relSection, int entry, long sym, long symbols) {
-        if (sym >= symbols) {
-            throw new ElfFormatException(elf.sectionName(relSection) + " entry " + entry + ": symbol index " + sym
-                    + " out of range (" + elf.sectionName(symtab) + " has " + symbols + " symbols)");
+    /**
+     * A copy of relocation section {@code i} whose global symbols are {@code added} further on;
+     * null when none are added (the section is copied as it is, once its indices are checked).
+     */
+    private ByteBuffer renumberedRelocations(int i, int added, ByteBuffer contents) {
+        boolean rela = elf.sectionType(i) == ElfFile.SHT_RELA;
+        int ent = layout.relocationSize(rela);
+        ByteBuffer src = contents.duplicate().order(elf.order());
+        if (elf.sectionEntrySize(i) != ent || src.limit() % ent != 0) {
+            throw new ElfFormatException("section " + i + " (" + elf.sectionName(i) + "): sh_entsize "
+                    + elf.sectionEntrySize(i) + " and size " + src.limit() + " do not fit entries of " + ent);
         }
+        ByteBuffer d = null;
+        if (added > 0) {
+            d = ByteBuffer.allocate(src.limit()).order(elf.order());
+            d.put(0, src, 0, src.limit());
+        }
+        long symbols = symbolCount();
+        for (int k = 0; k < src.limit() / ent; k++) {
+            long sym = layout.relocationSymbol(layout.word(src, k * ent + layout.word)) & 0xffffffffL;
+            if (sym >= symbols) {
+                throw new ElfFormatException(elf.sectionName(i) + " entry " + k + ": symbol index " + sym
+                        + " out of range (" + elf.sectionName(symtab) + " has " + symbols + " symbols)");
+            }
+            if (sym < firstGlobal || added == 0) {
+                continue;
+            }
+            if (sym + added > layout.maxRelocationSymbol()) {
+                throw new ElfFormatException("too many symbols for ELF32 relocations once " + added
+                        + " section symbols are added");
+            }
+            layout.putRelocationSymbol(d, k, rela, (int) (sym + added));
+        }
+        return d;
     }
 
     private long symbolCount() {
@@ -408,18 +392,13 @@ public final class ObjectRewriter {
     /** Inserts the new STT_SECTION symbols after the last local and extends SHT_SYMTAB_SHNDX. */
     private void rebuildSymbolTable() {
         int added = newSectionSymbols.size();
-        int ent = elf.is64() ? 24 : 16;
+        int ent = layout.symentsize;
         ByteBuffer src = elf.data(symtab);
         int oldCount = src.limit() / ent;
         ByteBuffer d = ByteBuffer.allocate((oldCount + added) * ent).order(elf.order());
         d.put(0, src, 0, firstGlobal * ent);
         d.put((firstGlobal + added) * ent, src, firstGlobal * ent, (oldCount - firstGlobal) * ent);
-        int shndxSection = -1;
-        for (int i = 1; i < elf.sectionCount(); i++) {
-            if (elf.sectionType(i) == ElfFile.SHT_SYMTAB_SHNDX && elf.sectionLink(i) == symtab) {
-                shndxSection = i;
-            }
-        }
+        int shndxSection = elf.extendedIndexSection(symtab);
         boolean needXindex = newSectionSymbols.last() >= ElfFile.SHN_LORESERVE;
         ByteBuffer x = null;
         if (shndxSection >= 0 || needXindex) {
@@ -432,16 +411,8 @@ public final class ObjectRewriter {
         }
         int k = firstGlobal;
         for (int sec : newSectionSymbols) {
-            int b = k * ent;
-            int info = (SymbolTable.STB_LOCAL << 4) | SymbolTable.STT_SECTION;
             int shndx = sec >= ElfFile.SHN_LORESERVE ? ElfFile.SHN_XINDEX : sec;
-            if (elf.is64()) {
-                d.put(b + 4, (byte) info);
-                d.putShort(b + 6, (short) shndx);
-            } else {
-                d.put(b + 12, (byte) info);
-                d.putShort(b + 14, (short) shndx);
-            }
+            layout.putSymbol(d, k, 0, 0, 0, ElfLayout.symbolInfo(SymbolTable.STB_LOCAL, SymbolTable.STT_SECTION), 0, shndx);
             if (x != null && shndx == ElfFile.SHN_XINDEX) {
                 x.putInt(k * 4, sec);
             }

@@ -8,6 +8,7 @@ import patchsites.collector.arch.Arch;
 import patchsites.collector.arch.Arches;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
+import patchsites.collector.elf.ElfLayout;
 import patchsites.collector.elf.SymbolTable;
 import patchsites.collector.scan.CallSite;
 import patchsites.isa.SiteKind;
@@ -117,28 +118,28 @@ public final class TableEmitter {
         Arch arch = Arches.forObject(elf);
         boolean is64 = elf.is64();
         boolean rela = arch.abi().rela();
+        ElfLayout elfLayout = elf.layout();
         int entry = layout.entrySize(is64);
-        int relEnt = (is64 ? 8 : 4) * (rela ? 3 : 2);
+        int relEnt = elfLayout.relocationSize(rela);
         int relocsPerEntry = layout == TableLayout.SITE_KEY ? 2 : 1;
         ByteBuffer data = ByteBuffer.allocate(rows.size() * entry).order(elf.order());
         ByteBuffer relocs = ByteBuffer.allocate(rows.size() * relocsPerEntry * relEnt).order(elf.order());
         int pc32 = arch.abi().tablePcRel32Type(), abs = arch.abi().tableAbsoluteType();
-        int r = 0;
+        Fields fields = new Fields(elfLayout, rela, data, relocs);
         for (int i = 0; i < rows.size(); i++) {
             Entry e = rows.get(i);
             long at = (long) i * entry;
             int siteSym = rewriter.sectionSymbol(e.siteSection());
             switch (layout) {
                 case SITE_KEY:
-                    putReloc(relocs, r++ * relEnt, is64, rela, at, pc32, siteSym, e.siteOffset(), data, 4);
-                    putReloc(relocs, r++ * relEnt, is64, rela, at + 4, pc32, rewriter.symbolIndex(e.keySymbol()),
-                            e.keyAddend(), data, 4);
+                    fields.relocate(at, 4, pc32, siteSym, e.siteOffset());
+                    fields.relocate(at + 4, 4, pc32, rewriter.symbolIndex(e.keySymbol()), e.keyAddend());
                     break;
                 case SITE:
-                    putReloc(relocs, r++ * relEnt, is64, rela, at, pc32, siteSym, e.siteOffset(), data, 4);
+                    fields.relocate(at, 4, pc32, siteSym, e.siteOffset());
                     break;
                 default:
-                    putReloc(relocs, r++ * relEnt, is64, rela, at, abs, siteSym, e.siteOffset(), data, is64 ? 8 : 4);
+                    fields.relocate(at, entry, abs, siteSym, e.siteOffset());
             }
         }
 
@@ -156,27 +157,26 @@ public final class TableEmitter {
                 ElfFile.SHF_INFO_LINK, is64 ? 8 : 4, relEnt, rewriter.symbolTableIndex(), table, relocs);
     }
 
-    /** Writes one relocation; for REL the addend goes into the table field instead. */
-    static void putReloc(ByteBuffer relocs, int at, boolean is64, boolean rela, long offset, int type, int sym,
-            long addend, ByteBuffer data, int fieldSize) {
-        if (is64) {
-            relocs.putLong(at, offset);
-            relocs.putLong(at + 8, ((long) sym << 32) | (type & 0xffffffffL));
-            if (rela) {
-                relocs.putLong(at + 16, addend);
-            }
-        } else {
-            relocs.putInt(at, (int) offset);
-            relocs.putInt(at + 4, (sym << 8) | (type & 0xff));
-            if (rela) {
-                relocs.putInt(at + 8, (int) addend);
-            }
+    /** The table's fields and their relocations, in order: for REL the addend goes into the field itself. */
+    private static final class Fields {
+        private final ElfLayout layout;
+        private final boolean rela;
+        private final ByteBuffer data, relocs;
+        private int count;
+
+        Fields(ElfLayout layout, boolean rela, ByteBuffer data, ByteBuffer relocs) {
+            this.layout = layout;
+            this.rela = rela;
+            this.data = data;
+            this.relocs = relocs;
         }
-        if (!rela) {
-            if (fieldSize == 8) {
-                data.putLong((int) offset, addend);
-            } else {
-                data.putInt((int) offset, (int) addend);
+
+        void relocate(long field, int size, int type, int sym, long addend) {
+            layout.putRelocation(relocs, count++, rela, field, sym, type, addend);
+            if (!rela && size == 8) {
+                data.putLong((int) field, addend);
+            } else if (!rela) {
+                data.putInt((int) field, (int) addend);
             }
         }
     }
