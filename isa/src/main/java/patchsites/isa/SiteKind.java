@@ -12,6 +12,14 @@ public enum SiteKind {
     ICALL("icall"),
     /** A jump through a function pointer in memory (x86 {@code FF /4}): an indirect sibling call. */
     ITAIL("itail"),
+    /**
+     * A call through a function pointer loaded into a register from its slot ({@code mov
+     * ptr(%rip),%rax} ... {@code call *%rax} or {@code call __x86_indirect_thunk_rax}): "i" for
+     * indirect as in icall, "load" for the shape. The site is the call, not the load.
+     */
+    ILOAD("iload"),
+    /** The jump form of {@link #ILOAD} ({@code jmp *%rax}, {@code jmp __x86_indirect_thunk_rax}): a sibling call. */
+    ILOAD_TAIL("iload-tail"),
     /** Any other reference to the target (an address load, a data pointer): never patched. */
     REF("ref");
 
@@ -27,6 +35,6 @@ public enum SiteKind {
 
     /** True for kinds the kernel flags with STATIC_CALL_SITE_TAIL. */
     public boolean isTail() {
-        return this == TAIL || this == COND_TAIL || this == ITAIL;
+        return this == TAIL || this == COND_TAIL || this == ITAIL || this == ILOAD_TAIL;
     }
 }

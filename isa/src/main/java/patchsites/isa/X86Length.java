@@ -104,6 +104,11 @@ public final class X86Length {
         }
     }
 
+    /** Whether the one-byte ({@code twoByte} false) or two-byte opcode {@code op} has a ModRM byte (not for 0F 38/3A, VEX). */
+    static boolean hasModrm(boolean twoByte, int op) {
+        return ((twoByte ? TWO[op] : ONE[op]) & M) != 0;
+    }
+
     /**
      * Length of the instruction at {@code pos}, or -1 if it cannot be decoded (truncated or an
      * opcode that is invalid in the mode).
@@ -155,7 +160,7 @@ public final class X86Length {
     }
 
     /** Legacy prefixes: at most 14, to stay within the 15-byte limit. */
-    private static int afterLegacyPrefixes(ByteBuffer b, int pos, int end) {
+    static int afterLegacyPrefixes(ByteBuffer b, int pos, int end) {
         int p = pos;
         while (p < end && p - pos < 14) {
             int c = b.get(p) & 0xff;

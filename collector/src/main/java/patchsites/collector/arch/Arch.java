@@ -2,6 +2,7 @@ package patchsites.collector.arch;
 
 import java.nio.ByteBuffer;
 import patchsites.isa.BranchCodec;
+import patchsites.isa.X86Effects;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
 
@@ -65,6 +66,24 @@ public interface Arch {
     /** Whether {@link #devirtualize} rewrites anything on this architecture. */
     default boolean devirtualizes() {
         return false;
+    }
+
+    /**
+     * For following a pointer loaded into a register ({@code mov ptr(%rip),%rax} ... {@code call
+     * *%rax}): a fresh decoder of what each instruction does to the registers and the flow of
+     * control, or null on architectures where the scan does not follow loads (all but x86-64).
+     */
+    default X86Effects registerEffects() {
+        return null;
+    }
+
+    /**
+     * The register that a call or jump to the function {@code symbol} goes through when it is a
+     * retpoline thunk ({@code __x86_indirect_thunk_rax}: rax), in {@link X86Effects}' numbering;
+     * -1 for any other symbol.
+     */
+    default int thunkRegister(String symbol) {
+        return -1;
     }
 
     /**

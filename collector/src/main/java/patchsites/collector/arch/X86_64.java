@@ -5,6 +5,7 @@ import patchsites.isa.BranchCodec;
 import patchsites.isa.Branch;
 import patchsites.isa.SiteKind;
 import patchsites.isa.X86Codec;
+import patchsites.isa.X86Effects;
 import patchsites.isa.X86Length;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
@@ -88,6 +89,19 @@ public final class X86_64 implements Arch {
     @Override
     public boolean devirtualizes() {
         return true;
+    }
+
+    /** gcc's -mindirect-branch=thunk-extern calls {@code *%reg} as {@code call __x86_indirect_thunk_<reg>}. */
+    private static final String RETPOLINE_THUNK = "__x86_indirect_thunk_";
+
+    @Override
+    public X86Effects registerEffects() {
+        return new X86Effects();
+    }
+
+    @Override
+    public int thunkRegister(String symbol) {
+        return symbol.startsWith(RETPOLINE_THUNK) ? X86Effects.registerNamed(symbol.substring(RETPOLINE_THUNK.length())) : -1;
     }
 
     /** Shared with i386, whose branch forms are byte-for-byte the same. */

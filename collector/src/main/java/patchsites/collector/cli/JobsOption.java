@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 /** -j/--jobs: how many files are worked on at once, for commands that take many. */
 final class JobsOption {
     @Option(names = {"-j", "--jobs"}, paramLabel = "N",
-            description = "Work on up to N files at once. Default: scan, one a CPU; emit and devirtualize, four a CPU up to 16"
+            description = "Work on up to N files at once. Default: scan and pointers, one a CPU; emit and devirtualize, four a CPU up to 16"
                     + " (it mostly waits for its writes to reach the disk).")
     Integer jobs;
 

@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "patchsites",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {ScanCommand.class, EmitCommand.class, DevirtualizeCommand.class, StubsCommand.class, AuditCommand.class, PlanCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ScanCommand.class, PointersCommand.class, EmitCommand.class, DevirtualizeCommand.class, StubsCommand.class, AuditCommand.class, PlanCommand.class, CommandLine.HelpCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         header = "Collect, write and check tables of patchable call sites in ELF objects.",
         description = "Finds the call sites of patchable functions (static calls, __fentry__/mcount, retpoline"

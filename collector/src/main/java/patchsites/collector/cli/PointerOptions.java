@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 final class PointerOptions {
     @Option(names = "--pointer", paramLabel = "GLOB",
             description = "Object holding function pointers: an exact name or a glob (pv_ops, *_ops); lists the"
-                    + " calls and jumps through its slots (kinds icall, itail). Repeatable.")
+                    + " calls and jumps through its slots (kinds icall, itail, iload, iload-tail). Repeatable.")
     List<String> pointers = new ArrayList<>();
 
     @Option(names = "--pointers-file", paramLabel = "FILE",

@@ -19,6 +19,7 @@ import patchsites.collector.elf.ObjectReader;
 import patchsites.collector.arch.Arches;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.scan.CallSite;
+import patchsites.collector.scan.GivenUpLoad;
 import patchsites.collector.scan.PointerScanner;
 import patchsites.collector.scan.PointerSite;
 import patchsites.collector.scan.ScanResult;
@@ -52,10 +53,15 @@ import picocli.CommandLine.Model.CommandSpec;
                 "\"via\" in JSON) and explained by a warning.",
                 "",
                 "--pointer sites: kind icall (call *ptr(%%rip), ff 15) or itail (jmp *ptr(%%rip),",
-                "ff 25); TARGET is the slot (object + offset, e.g. pv_ops+0xb8) and DEFAULT the",
-                "function the object's static initializer puts there when this object file",
-                "defines it (JSON: \"pointer\", \"default\", null when unknown). --target is",
-                "then optional. Only the memory-indirect form is found, on x86-64 only.",
+                "ff 25); iload or iload-tail for a pointer loaded into a register (mov",
+                "ptr(%%rip),%%reg) and called or jumped through in the same straight line of code,",
+                "directly or through a retpoline thunk; the site is the call, the load is",
+                "\"load_offset\" in JSON. TARGET is the slot (object + offset, e.g. pv_ops+0xb8)",
+                "and DEFAULT the function the object's static initializer puts there when this",
+                "object file defines it (JSON: \"pointer\", \"default\", null when unknown).",
+                "Loads of a slot that could not be followed to a call are counted in the summary",
+                "line by reason (JSON: a \"given_up\" record each; docs/pointers.md). --target",
+                "is then optional. x86-64 only.",
                 "",
                 "Examples:",
                 "  patchsites scan --target='__SCT__*' vmlinux.o",
@@ -125,19 +131,44 @@ final class ScanCommand implements Callable<Integer> {
         }
         Scanners scanners = new Scanners(scanner, pointerScanner);
         Set<String> exactTargetsSeen = new HashSet<>();
-        int objectsRead = 0;
+        int[] objectsRead = {0};
+        Output output = json ? new JsonOutput(out) : new TableOutput(out, diag.quiet(), pointerScanner != null);
+        boolean failed = scanFiles(spec, diag, files, jobs, scanners, "scan", json, (file, o) -> {
+            output.add(file, o.member, o.result, o.pointerSites(), o.givenUp());
+            exactTargetsSeen.addAll(o.result.exactTargetsSeen());
+            objectsRead[0]++;
+        });
+        output.finish();
+        out.flush();
+        // With no object read, an absent target says nothing: the error about each input is the message.
+        if (matcher != null && objectsRead[0] > 0) {
+            warnAboutAbsentTargets(diag, matcher, exactTargetsSeen);
+        }
+        return failed ? 2 : 0;
+    }
 
+    /** Receives each object scanned, in the order of the files given. */
+    interface ObjectSink {
+        void object(String file, ObjectReport report);
+    }
+
+    /**
+     * Scans {@code files} (objects and archives, read by {@link ObjectReader}) on up to -j threads
+     * and hands each object to {@code sink} in the order given, with its warnings, the archive
+     * members skipped and the files that failed reported as one line each; returns whether a
+     * file failed. Shared by scan and pointers.
+     */
+    static boolean scanFiles(CommandSpec spec, Diagnostics diag, List<Path> files, JobsOption jobs, Scanners scanners,
+            String command, boolean json, ObjectSink sink) throws Exception {
         int cpus = Runtime.getRuntime().availableProcessors();
-        ExecutorService pool = JobsOption.pool(jobs.threads(files.size(), cpus), "scan");
+        ExecutorService pool = JobsOption.pool(jobs.threads(files.size(), cpus), command);
         List<Future<FileReport>> pending = new ArrayList<>();
         for (Path f : files) {
             pending.add(pool.submit(() -> scanFile(scanners, f)));
         }
         pool.shutdown();
-
         boolean failed = false;
-        Output output = json ? new JsonOutput(out) : new TableOutput(out, diag.quiet(), pointerScanner != null);
-        try (Progress progress = Progress.of(spec.commandLine().getErr(), "scan", files.size(), diag.quiet())) {
+        try (Progress progress = Progress.of(spec.commandLine().getErr(), command, files.size(), diag.quiet())) {
             for (int i = 0; i < pending.size(); i++) {
                 FileReport report = join(pending.get(i));
                 pending.set(i, null); // let finished reports go
@@ -149,9 +180,7 @@ final class ScanCommand implements Callable<Integer> {
                     for (String w : o.result.warnings()) {
                         diag.warning(Diagnostics.where(report.file, o.member), w);
                     }
-                    output.add(report.file, o.member, o.result, o.pointerSites);
-                    exactTargetsSeen.addAll(o.result.exactTargetsSeen());
-                    objectsRead++;
+                    sink.object(report.file, o);
                 }
                 for (Skipped k : report.skipped) {
                     diag.warning(Diagnostics.where(report.file, k.member), k.reason);
@@ -163,13 +192,7 @@ final class ScanCommand implements Callable<Integer> {
                 progress.step();
             }
         }
-        output.finish();
-        out.flush();
-        // With no object read, an absent target says nothing: the error about each input is the message.
-        if (matcher != null && objectsRead > 0) {
-            warnAboutAbsentTargets(diag, matcher, exactTargetsSeen);
-        }
-        return failed ? 2 : 0;
+        return failed;
     }
 
     /** A target named exactly that no object has a symbol for: a static default inlined everywhere leaves none. */
@@ -196,12 +219,13 @@ final class ScanCommand implements Callable<Integer> {
     }
 
     /** The direct-site scanner (null with --pointer alone) and the pointer-site scanner (null without --pointer). */
-    private record Scanners(Scanner direct, PointerScanner pointers) {
+    record Scanners(Scanner direct, PointerScanner pointers) {
         ObjectReport scan(String member, ElfFile elf) {
             ScanResult r = direct == null
                     ? new ScanResult(Arches.forObject(elf).abi().name(), List.of(), List.of(), Set.of())
                     : direct.scan(elf);
-            return new ObjectReport(member, r, pointers == null ? List.of() : pointers.scan(elf));
+            PointerScanner.Result p = pointers == null ? new PointerScanner.Result(List.of(), List.of()) : pointers.scanAll(elf);
+            return new ObjectReport(member, r, p);
         }
     }
 
@@ -259,13 +283,22 @@ final class ScanCommand implements Callable<Integer> {
         }
     }
 
-    private record ObjectReport(String member, ScanResult result, List<PointerSite> pointerSites) {}
+    record ObjectReport(String member, ScanResult result, PointerScanner.Result pointers) {
+        List<PointerSite> pointerSites() {
+            return pointers.sites();
+        }
+
+        List<GivenUpLoad> givenUp() {
+            return pointers.givenUp();
+        }
+    }
 
     /** An archive member that is no object. */
     private record Skipped(String member, String reason) {}
 
     private interface Output {
-        void add(String file, String member, ScanResult result, List<PointerSite> pointerSites);
+        void add(String file, String member, ScanResult result, List<PointerSite> pointerSites,
+                List<GivenUpLoad> givenUp);
 
         void finish();
     }
@@ -279,7 +312,8 @@ final class ScanCommand implements Callable<Integer> {
         }
 
         @Override
-        public void add(String file, String member, ScanResult result, List<PointerSite> pointerSites) {
+        public void add(String file, String member, ScanResult result, List<PointerSite> pointerSites,
+                List<GivenUpLoad> givenUp) {
             for (CallSite s : result.sites()) {
                 start(file, member, result);
                 sb.append(",\"section\":");
@@ -311,6 +345,22 @@ final class ScanCommand implements Callable<Integer> {
                 Json.string(sb, s.function());
                 sb.append(",\"function_offset\":").append(s.functionOffset());
                 sb.append(",\"via\":\"").append(CallSite.Via.RELOCATION.label()).append('"');
+                sb.append(",\"load_offset\":").append(s.loadOffset() < 0 ? "null" : Long.toString(s.loadOffset()));
+                sb.append(",\"retpoline\":").append(s.retpoline());
+                sb.append('}');
+                out.println(sb);
+            }
+            for (GivenUpLoad g : givenUp) {
+                start(file, member, result);
+                sb.append(",\"given_up\":true,\"section\":");
+                Json.string(sb, g.section());
+                sb.append(",\"offset\":").append(g.offset());
+                sb.append(",\"pointer\":");
+                Json.string(sb, g.pointer());
+                sb.append(",\"reason\":\"").append(g.reason()).append('"');
+                sb.append(",\"function\":");
+                Json.string(sb, g.function());
+                sb.append(",\"function_offset\":").append(g.functionOffset());
                 sb.append('}');
                 out.println(sb);
             }
@@ -341,6 +391,8 @@ final class ScanCommand implements Callable<Integer> {
         /** With --pointer: a DEFAULT column (the slot's static initializer), "-" for direct sites. */
         private final boolean pointers;
         private int objects;
+        /** Loads of a slot not followed to a call, by reason (sorted for a stable summary). */
+        private final Map<String, Integer> givenUpByReason = new java.util.TreeMap<>();
         /** Whether a site was found by decoding: only then is there a VIA column. */
         private boolean decoded;
 
@@ -351,8 +403,12 @@ final class ScanCommand implements Callable<Integer> {
         }
 
         @Override
-        public void add(String file, String member, ScanResult result, List<PointerSite> pointerSites) {
+        public void add(String file, String member, ScanResult result, List<PointerSite> pointerSites,
+                List<GivenUpLoad> givenUp) {
             objects++;
+            for (GivenUpLoad g : givenUp) {
+                givenUpByReason.merge(g.reason(), 1, Integer::sum);
+            }
             String where = Diagnostics.where(file, member);
             // Direct and pointer sites interleaved in (section, offset) order.
             List<Object[]> ordered = new ArrayList<>();
@@ -427,6 +483,13 @@ final class ScanCommand implements Callable<Integer> {
                 sb.append(" (").append(String.join(", ", parts)).append(')');
             }
             sb.append(" in ").append(objects).append(objects == 1 ? " object" : " objects");
+            int loads = givenUpByReason.values().stream().mapToInt(Integer::intValue).sum();
+            if (loads > 0) { // --pointer: the loads of a slot the scan gave up on (docs/pointers.md)
+                List<String> why = new ArrayList<>();
+                givenUpByReason.forEach((reason, n) -> why.add(n + " " + reason));
+                sb.append("; ").append(loads).append(loads == 1 ? " load" : " loads").append(" of a slot not followed (")
+                        .append(String.join(", ", why)).append(')');
+            }
             out.println(sb);
         }
 

@@ -200,6 +200,11 @@ public final class FunctionIndex {
         return symbols.name(symbol[row]);
     }
 
+    /** The function's end (start + st_size) as an offset in its section. */
+    public long end(int row) {
+        return start[row] + symbols.size(symbol[row]);
+    }
+
     /** The function's start as an offset in its section. */
     public long start(int row) {
         return start[row];

@@ -84,7 +84,11 @@ final class DefinedTargets {
         }
     }
 
-    private static boolean describesInstructions(String section) {
+    /**
+     * Sections whose relocations describe instructions (unwind data, mcount and objtool's site
+     * tables) rather than take an address that code may be entered at.
+     */
+    static boolean describesInstructions(String section) {
         switch (section) {
             case ".eh_frame": case "__mcount_loc": case "__patchable_function_entries": case ".orc_unwind_ip":
             case ".ibt_endbr_seal": case ".cfi_sites": case ".call_sites": case ".static_call_sites":

@@ -16,7 +16,17 @@ import patchsites.isa.SiteKind;
  *                       the object is not defined here or the slot has no initializer
  * @param function       the STT_FUNC symbol containing the site, or null
  * @param functionOffset offset of the site from that function's start (0 when none)
+ * @param loadOffset     for iload/iload-tail, the offset of the {@code mov ptr(%rip),%reg} that loaded the
+ *                       pointer (same section); -1 for the memory-indirect kinds
+ * @param retpoline      the call or jump goes through a retpoline thunk ({@code __x86_indirect_thunk_rax})
  */
 public record PointerSite(int sectionIndex, String section, long offset, int length, SiteKind kind, String pointer,
-        long slotOffset, String defaultTarget, String function, long functionOffset) {
+        long slotOffset, String defaultTarget, String function, long functionOffset, long loadOffset,
+        boolean retpoline) {
+    /** A memory-indirect site (icall, itail): no load, no thunk. */
+    public PointerSite(int sectionIndex, String section, long offset, int length, SiteKind kind, String pointer,
+            long slotOffset, String defaultTarget, String function, long functionOffset) {
+        this(sectionIndex, section, offset, length, kind, pointer, slotOffset, defaultTarget, function, functionOffset,
+                -1, false);
+    }
 }

@@ -60,6 +60,9 @@ class PointerFixtureScanTest {
         assertEquals(0, run.rc(), run.describe());
         List<String> actual = new ArrayList<>();
         for (Map<String, Object> r : run.json()) {
+            if (r.containsKey("given_up") || r.get("load_offset") != null) {
+                continue; // the loaded shape: LoadedPointersTest's
+            }
             actual.add(r.get("section") + "+0x" + Long.toHexString(((Number) r.get("offset")).longValue()) + " "
                     + r.get("kind") + " " + r.get("length") + " " + r.get("function") + " " + r.get("pointer") + " "
                     + r.get("default"));

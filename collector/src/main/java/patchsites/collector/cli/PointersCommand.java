@@ -1,0 +1,188 @@
+package patchsites.collector.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import patchsites.collector.scan.PointerCensus;
+import patchsites.collector.scan.PointerScanner;
+import patchsites.collector.scan.TargetMatcher;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "pointers",
+        mixinStandardHelpOptions = true,
+        header = "Rank the function-pointer slots called through in ELF objects: the census for static calls.",
+        description = "Lists, per slot of the named pointer objects (pv_ops+0xb8), its call sites over all the"
+                + " objects given, split into memory-indirect and loaded, how many go through a retpoline thunk,"
+                + " the default where an object defines the slot's initializer, and the stores to the slot and the"
+                + " places that take the object's address, with how many of those are in init sections; ranked"
+                + " so that the best candidates for static calls come first (x86-64).",
+        footerHeading = "%nNotes:%n",
+        footer = {
+                "Ranking: first by how the slot is written (WRITTEN): init-only (an input",
+                "defines the object, and every store to the slot and every reference taking",
+                "the object's address is in an init section), then not-seen (no input defines",
+                "the object and none writes it after init: its writes are elsewhere), then",
+                "runtime; then by SCORE = sites + sites through a retpoline thunk, highest",
+                "first; then by sites and name (docs/pointers.md).",
+                "",
+                "Columns: SITES = MEM (call/jmp *slot(%%rip)) + LOAD (mov slot(%%rip),%%reg, then",
+                "call or jmp through it); RETP the sites through a retpoline thunk; STORES and",
+                "ADDR as total/in init sections. A global object's slot is one row over all",
+                "inputs; a static (local) object's row is prefixed with its file. Without",
+                "--pointer every data object is looked at, and only slots with a call site are",
+                "listed. Then a summary line (not with --quiet or --json).",
+                "",
+                "Examples:",
+                "  patchsites pointers --pointer=pv_ops --pointer='*_ops' --pointer=x86_pmu vmlinux.o",
+                "  patchsites pointers --top=20 --json *.ko"},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:ok (also when no slot is called through)", Main.EXIT_BAD})
+final class PointersCommand implements Callable<Integer> {
+    /** Without --pointer: every data object (pointerKinds skips functions, sections and files). */
+    private static final List<String> EVERY_OBJECT = List.of("*");
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    PointerOptions pointerOptions;
+
+    @Mixin
+    JobsOption jobs;
+
+    @Option(names = "--json", description = "One JSON object per slot and line, in rank order (docs/pointers.md).")
+    boolean json;
+
+    @Option(names = "--top", paramLabel = "N", description = "List only the first N slots of the ranking.")
+    Integer top;
+
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "ELF objects (.o, .ko, ld -r output) or ar archives (also thin).")
+    List<Path> files;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Diagnostics diag = Main.diagnostics(spec);
+        if (jobs.check() != null) {
+            diag.error(jobs.check());
+            return 2;
+        }
+        if (top != null && top < 1) {
+            diag.error("--top takes a number of at least 1, not " + top);
+            return 2;
+        }
+        TargetMatcher pointers = pointerOptions.given() ? pointerOptions.matcher(diag) : TargetMatcher.of(EVERY_OBJECT);
+        if (pointers == null) {
+            return 2;
+        }
+        PointerCensus census = new PointerCensus();
+        int[] givenUp = {0};
+        boolean failed = ScanCommand.scanFiles(spec, diag, files, jobs,
+                new ScanCommand.Scanners(null, new PointerScanner(pointers)), "pointers", json, (file, o) -> {
+                    census.add(Diagnostics.where(file, o.member()), o.pointers());
+                    givenUp[0] += o.pointers().givenUp().size();
+                });
+        List<PointerCensus.Slot> ranked = census.ranked();
+        List<PointerCensus.Slot> shown = top == null ? ranked : ranked.subList(0, Math.min(top, ranked.size()));
+        if (json) {
+            printJson(out, shown);
+        } else {
+            printTable(out, shown);
+            if (!diag.quiet()) {
+                out.println(summary(ranked, census.inputs(), givenUp[0]));
+            }
+        }
+        out.flush();
+        return failed ? 2 : 0;
+    }
+
+    private static String summary(List<PointerCensus.Slot> ranked, int objects, int givenUp) {
+        int sites = 0, memory = 0, loaded = 0, retpolined = 0;
+        for (PointerCensus.Slot s : ranked) {
+            sites += s.sites;
+            memory += s.memoryIndirect;
+            loaded += s.loaded;
+            retpolined += s.retpolined;
+        }
+        return ranked.size() + (ranked.size() == 1 ? " slot" : " slots") + " called through, " + sites
+                + (sites == 1 ? " site" : " sites") + " (" + memory + " memory-indirect, " + loaded + " loaded, "
+                + retpolined + " through a retpoline thunk) in " + objects + (objects == 1 ? " object" : " objects")
+                + "; " + givenUp + (givenUp == 1 ? " load" : " loads") + " of a slot not followed";
+    }
+
+    private static void printTable(PrintWriter out, List<PointerCensus.Slot> slots) {
+        if (slots.isEmpty()) {
+            return;
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"RANK", "SLOT", "SITES", "MEM", "LOAD", "RETP", "DEFAULT", "STORES", "ADDR", "WRITTEN",
+            "SCORE"});
+        int rank = 0;
+        for (PointerCensus.Slot s : slots) {
+            rows.add(new String[] {Integer.toString(++rank), s.file == null ? s.slot : s.file + ":" + s.slot,
+                Integer.toString(s.sites), Integer.toString(s.memoryIndirect), Integer.toString(s.loaded),
+                Integer.toString(s.retpolined), s.defaultTarget == null ? "-" : s.defaultTarget,
+                s.stores + "/" + s.storesInit, s.addressTaken() + "/" + s.addressTakenInit(), s.written().label(),
+                Integer.toString(s.score())});
+        }
+        int[] w = new int[rows.get(0).length];
+        for (String[] r : rows) {
+            for (int c = 0; c < r.length; c++) {
+                w[c] = Math.max(w[c], r[c].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder sb = new StringBuilder();
+            for (int c = 0; c < r.length; c++) {
+                boolean left = c == 1 || c == 6 || c == 9;
+                String pad = " ".repeat(w[c] - r[c].length());
+                sb.append(left ? r[c] + (c == r.length - 1 ? "" : pad) : pad + r[c]);
+                if (c < r.length - 1) {
+                    sb.append("  ");
+                }
+            }
+            out.println(sb.toString().stripTrailing());
+        }
+    }
+
+    private static void printJson(PrintWriter out, List<PointerCensus.Slot> slots) {
+        StringBuilder sb = new StringBuilder(512);
+        int rank = 0;
+        for (PointerCensus.Slot s : slots) {
+            sb.setLength(0);
+            sb.append("{\"rank\":").append(++rank);
+            sb.append(",\"slot\":");
+            Json.string(sb, s.slot);
+            sb.append(",\"object\":");
+            Json.string(sb, s.object);
+            sb.append(",\"offset\":").append(s.offset);
+            sb.append(",\"file\":");
+            Json.string(sb, s.file);
+            sb.append(",\"sites\":").append(s.sites);
+            sb.append(",\"memory_indirect\":").append(s.memoryIndirect);
+            sb.append(",\"loaded\":").append(s.loaded);
+            sb.append(",\"retpoline\":").append(s.retpolined);
+            sb.append(",\"tail\":").append(s.tail);
+            sb.append(",\"objects\":").append(s.objects);
+            sb.append(",\"default\":");
+            Json.string(sb, s.defaultTarget);
+            sb.append(",\"stores\":").append(s.stores);
+            sb.append(",\"stores_init\":").append(s.storesInit);
+            sb.append(",\"address_taken\":").append(s.addressTaken());
+            sb.append(",\"address_taken_init\":").append(s.addressTakenInit());
+            sb.append(",\"defined\":").append(s.defined());
+            sb.append(",\"written\":\"").append(s.written().label()).append('"');
+            sb.append(",\"score\":").append(s.score());
+            sb.append(",\"loads_given_up\":").append(s.givenUp);
+            sb.append('}');
+            out.println(sb);
+        }
+    }
+}
