@@ -35,7 +35,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 "--verbose. The table (docs/formats.md, .pointer_call_sites) has one site-key",
                 "entry per rewritten site: s32 site, s32 slot | tail. An existing table of",
                 "that name is kept and merged: a second run rewrites nothing and gives the",
-                "same bytes.",
+                "same bytes (with --in-place it leaves a file with nothing to rewrite as it",
+                "is).",
                 "The loaded shape (mov ops+8(%%rip),%%rax; call *%%rax or a retpoline thunk) is",
                 "not rewritten.",
                 "",
@@ -90,10 +91,9 @@ final class DevirtualizeCommand implements Callable<Integer> {
         List<PointerSite> sites = scanner.scan(elf);
         ObjectRewriter rewriter = new ObjectRewriter(elf);
         Devirtualizer.Summary s = Devirtualizer.prepare(rewriter, sites, section);
-        if (quiet) {
-            return new ObjectRewrites.Prepared(rewriter, null);
-        }
-        return new ObjectRewrites.Prepared(rewriter, target -> report(target, s, verbose));
+        // Nothing rewritten: the table, if any, is the one the object has; --in-place leaves the file alone.
+        ObjectRewriter write = s.rewritten().isEmpty() && destination.inPlace ? null : rewriter;
+        return new ObjectRewrites.Prepared(write, quiet ? null : target -> report(target, s, verbose));
     }
 
     /** One line per object; with --verbose, one more per site rewritten or left. */

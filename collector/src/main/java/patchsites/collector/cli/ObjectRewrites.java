@@ -37,7 +37,10 @@ final class ObjectRewrites {
         Prepared prepare(ElfFile elf, String where, Diagnostics diag);
     }
 
-    /** The prepared rewrite, and what to print on stdout once it is written to the given path (null: nothing). */
+    /**
+     * The prepared rewrite (null: nothing to change, the file is left as it is, {@code --in-place}
+     * only), and what to print on stdout once it is written to the given path (null: nothing).
+     */
     record Prepared(ObjectRewriter rewriter, java.util.function.Function<Path, String> report) {}
 
     /** --in-place or -o: where the rewritten object goes. */
@@ -180,7 +183,11 @@ final class ObjectRewrites {
                         + " writes one object (run it on the ld -r output)");
             }
             Prepared p = job.prepare(ElfFile.parse(src), where, diag);
-            AtomicFile.write(target, file, p.rewriter()::write);
+            if (p.rewriter() != null) {
+                AtomicFile.write(target, file, p.rewriter()::write);
+            } else if (!destination.inPlace) {
+                throw new IllegalStateException("nothing to write is only for --in-place");
+            }
             String report = p.report() == null ? null : p.report().apply(target);
             if (report != null) {
                 out.print(report);

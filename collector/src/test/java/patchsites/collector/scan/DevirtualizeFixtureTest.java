@@ -149,6 +149,13 @@ class DevirtualizeFixtureTest {
         assertEquals(0, third.rc(), third.describe());
         assertTrue(third.out().contains(": 0 sites devirtualized"), third.describe());
         assertArrayEquals(Files.readAllBytes(both), Files.readAllBytes(again));
+        // In place with nothing to rewrite: the file is not written at all.
+        java.nio.file.attribute.FileTime mtime = java.nio.file.attribute.FileTime.fromMillis(1_000_000_000L);
+        Files.setLastModifiedTime(again, mtime);
+        Run inPlace = run("devirtualize", "--pointer=my_ops", "--in-place", again.toString());
+        assertEquals(0, inPlace.rc(), inPlace.describe());
+        assertEquals(mtime, Files.getLastModifiedTime(again));
+        assertArrayEquals(Files.readAllBytes(both), Files.readAllBytes(again));
         Tools.ok(dir, "ld", "-r", "-o", "linked.o", again.toString());
     }
 
