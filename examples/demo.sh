@@ -3,8 +3,9 @@
 # link them with `ld -r` into one object (the shape of kbuild's vmlinux.o), and scan it for the
 # call sites of the patchable functions. The scan is cross-checked against objdump's view.
 # Then the example end to end (examples/static-calls/build.sh, docs/example.md): emit the
-# call-site table, write the aliases with stubs, link, and run the program that re-targets the
-# call sites from the table and measures what a call costs.
+# call-site table, devirtualize the calls through an ops structure, write the aliases with stubs,
+# link, and run the program that re-targets the call sites from the tables and measures what a
+# call costs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-"$root/build/example"}

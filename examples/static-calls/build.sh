@@ -87,13 +87,15 @@ show() {  # prints a command as one could type it
 # sibling call (`jmp f`, `b f`, `tail f`, ...) where the ABI allows one (not on ppc64: the TOC).
 cflags=(-O2 -fno-pic -Wall -Wextra "${arch_cflags[@]}")
 srcs=(impl.c process.c route.c "$cond" runtime.c branch.c main.c bench.c)
-# x86-64 only: the retpoline benchmark (indirect calls become calls to __x86_indirect_thunk_<reg>).
-[[ $arch == x86_64 ]] && srcs+=(bench_retpoline.c retpoline.S)
+# x86-64 only: the retpoline benchmark (indirect calls become calls to __x86_indirect_thunk_<reg>),
+# and the ops structure that `patchsites devirtualize` rewrites (ops.c; ops_retpoline.c retpolined;
+# pointers.c, the program's half that patches through the table).
+[[ $arch == x86_64 ]] && srcs+=(bench_retpoline.c retpoline.S ops.c ops_retpoline.c pointers.c)
 objs=()
 step "compile for $arch (${cc[*]} ${cflags[*]})"
 for src in "${srcs[@]}"; do
     c=${src%.*} extra=()
-    [[ $c == bench_retpoline ]] && extra=(-mindirect-branch=thunk-extern)
+    [[ $c == bench_retpoline || $c == ops_retpoline ]] && extra=(-mindirect-branch=thunk-extern)
     c=${c%-"$arch"}  # route_cond-arm64.S -> route_cond.o
     show "${cc[@]}" "${cflags[@]/#"$here"\//}" "${extra[@]}" -c "$src" -o "$c.o"
     "${cc[@]}" "${cflags[@]}" "${extra[@]}" -c "$here/$src" -o "$out/$c.o"
@@ -140,6 +142,26 @@ show patchsites "${emit[@]}" static-calls.o
 patchsites "${emit[@]}" "$out/static-calls.o"
 "$readelf" -W -r "$out/static-calls.o" | sed -n '/\.rela*\.static_call_sites/,/^$/p' | sed '/^$/d'
 
+lds_extra=()
+if [[ $arch == x86_64 ]]; then
+    step "patchsites devirtualize: calls through shape_ops become direct calls to its defaults"
+    objdump_ops() {  # the instructions that call or jump through shape_ops, or did
+        "$objdump" -dr -w "$1" | grep -E '(call|jmp) .*(R_X86_64_\w+\s+(shape_ops|area_default|perimeter_default|op_default)[-+])' |
+            sed -E 's/^ +/  /; s/\s+# [0-9a-f]+ <[^>]*>//'
+    }
+    echo "before (objdump -dr static-calls.o):"
+    objdump_ops "$out/static-calls.o"
+    devirt=(devirtualize --pointer=shape_ops --verbose --in-place)
+    show patchsites "${devirt[@]}" static-calls.o
+    patchsites "${devirt[@]}" "$out/static-calls.o"
+    echo "after:"
+    objdump_ops "$out/static-calls.o"
+    "$readelf" -W -r "$out/static-calls.o" | sed -n '/\.rela\.pointer_call_sites/,/^$/p' | sed '/^$/d'
+    show patchsites stubs --place=.pointer_call_sites --lds=pointer-calls.lds
+    patchsites stubs --place=.pointer_call_sites --lds="$out/pointer-calls.lds"
+    lds_extra=(-Wl,-T,"$out/pointer-calls.lds")
+fi
+
 step "patchsites stubs: aliases and the table's placement for the final link"
 stubs=(stubs --alias=__SCT__filter=filter_default --alias=__SCT__account=account_default
        --alias=__SCT__op=op_default --place=.static_call_sites)
@@ -148,8 +170,8 @@ patchsites "${stubs[@]}" --lds="$out/static-calls.lds"
 cat "$out/static-calls.lds"
 
 case $arch in
-    x86_64) step "final link: gcc -no-pie static-calls.o -Wl,-T,static-calls.lds"
-            link "$out/static-calls" "$out/static-calls.o" -Wl,-T,"$out/static-calls.lds" ;;
+    x86_64) step "final link: gcc -no-pie static-calls.o -Wl,-T,static-calls.lds -Wl,-T,pointer-calls.lds"
+            link "$out/static-calls" "$out/static-calls.o" -Wl,-T,"$out/static-calls.lds" "${lds_extra[@]}" ;;
     loongarch64) step "final link: ld.lld-19 -static static-calls.o nolibc.o -T static-calls.lds"
             link "$out/static-calls" "$out/static-calls.o" -T "$out/static-calls.lds" ;;
     *) step "final link: ${cc[0]} -static -no-pie ${arch_cflags[*]} ${arch_ldflags[*]} static-calls.o -Wl,-T,static-calls.lds"
@@ -160,7 +182,7 @@ esac
 step "the measured loops' calls ($objdump -d static-calls)"
 # The call instruction of each loop: call/bl/brasl/... to a function, call *%reg/blr/bctrl/...
 "$objdump" -d --no-show-raw-insn "$out/static-calls" |
-    awk '/^[0-9a-f]+ <\.?bench_(direct|pointer|retpoline)>:/ { f = $2; next }
+    awk '/^[0-9a-f]+ <\.?bench_(direct|pointer|retpoline|ops_devirt|ops_pointer|ops_retpoline)>:/ { f = $2; next }
          /^$/ { f = "" }
          f { line = $0; sub(/^[ \t]*/, "", line); split(line, w, /[ \t]+/)
              if (w[2] ~ /^(call|callq|bl|blx|blr|bctrl|brasl|basr|jal|jalr|jirl)$/) printf "  %-20s %s\n", f, line }'

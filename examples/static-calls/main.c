@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "example.h"
 #include "filters.h"
 #include "runtime.h"
 
@@ -45,16 +46,7 @@
 #define POINTER_CALL "indirect"
 #endif
 
-static int failures;
-
-#define CHECK(cond, ...)                                          \
-	do {                                                      \
-		if (!(cond)) {                                    \
-			failures++;                               \
-			printf("CHECK FAILED: " __VA_ARGS__);     \
-			printf("   (%s)\n", #cond);               \
-		}                                                 \
-	} while (0)
+int failures;
 
 /* Two negatives go through process.cold; route() runs for every value. */
 static const int input[] = {3, 8, -5, 12, 7, -2, 10, 1};
@@ -118,7 +110,7 @@ static int cmp_double(const void *a, const void *b)
 #define RUNS 5
 
 /* ns per call of one loop: the median and the fastest of RUNS runs of `calls` calls each. */
-static void measure(const char *what, int (*loop)(int (*)(int), long), int (*fn)(int), long calls)
+void measure(const char *what, int (*loop)(int (*)(int), long), int (*fn)(int), long calls)
 {
 	double ns[RUNS];
 	for (int r = 0; r < RUNS; r++) {
@@ -238,6 +230,11 @@ int main(int argc, char **argv)
 	printf("\n== the call-site table, after patching\n");
 	sites_print(stdout);
 
+#if defined(__x86_64__)
+	if (pointer_calls) /* pointers.c: linked by build.sh after `patchsites devirtualize` */
+		pointer_calls();
+#endif
+
 	printf("\n== call cost (op_next(x) = x + 1; %ld calls per run, %d runs)\n", calls, RUNS);
 	/* gcc unrolls the loop on some architectures (ppc): one site per copy of the call. */
 	const struct static_call_site *osites[64];
@@ -251,6 +248,8 @@ int main(int argc, char **argv)
 	measure("function pointer (" POINTER_CALL ")", bench_pointer, op_next, calls);
 #if defined(__x86_64__)
 	measure("retpolined pointer (call __x86_indirect_thunk_<reg>)", bench_retpoline, op_next, calls);
+	if (pointer_costs)
+		pointer_costs(calls);
 #endif
 	printf("  (ns per call, loop included)\n");
 

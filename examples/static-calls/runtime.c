@@ -210,14 +210,14 @@ int function_st_other(uintptr_t entry)
 	return -1;
 }
 
-void sites_print(FILE *out)
+void table_print(const struct site_table *t, FILE *out)
 {
 	char fn[64], dest[64], key[64];
-	fprintf(out, ".static_call_sites: %zu entries at %p..%p\n", sites_count(),
-		(void *)__start_static_call_sites, (void *)__stop_static_call_sites);
+	fprintf(out, "%s: %zu entries at %p..%p\n", t->name, (size_t)(t->end - t->begin), (const void *)t->begin,
+		(const void *)t->end);
 	fprintf(out, "  %-10s %-24s %-6s %-20s %-16s %s\n", "site", "function+offset", "insn",
 		"destination", "key", "tail");
-	for (struct static_call_site *s = __start_static_call_sites; s < __stop_static_call_sites; s++) {
+	for (const struct static_call_site *s = t->begin; s < t->end; s++) {
 		uintptr_t at = site_address(s);
 		struct branch b;
 		int ok = branch_decode(at, &b) == 0;
@@ -226,6 +226,14 @@ void sites_print(FILE *out)
 			ok ? symbol_name(b.destination, dest, sizeof dest) : "(not a branch)",
 			symbol_name((uintptr_t)site_key(s), key, sizeof key), site_is_tail(s) ? "yes" : "-");
 	}
+}
+
+static const struct site_table static_calls = {".static_call_sites", __start_static_call_sites,
+					       __stop_static_call_sites};
+
+void sites_print(FILE *out)
+{
+	table_print(&static_calls, out);
 }
 
 /* ---- patching ---- */
@@ -321,10 +329,10 @@ int site_retarget(const struct static_call_site *s, const void *func)
 	return patch(site_address(s) + b.patch_offset, b.patch_length, bytes);
 }
 
-int sites_retarget(const void *key, const void *func)
+int table_retarget(const struct site_table *t, const void *key, const void *func)
 {
 	int n = 0;
-	for (const struct static_call_site *s = __start_static_call_sites; s < __stop_static_call_sites; s++) {
+	for (const struct static_call_site *s = t->begin; s < t->end; s++) {
 		struct branch b;
 		uint8_t bytes[16];
 		const char *why;
@@ -337,12 +345,25 @@ int sites_retarget(const void *key, const void *func)
 			return -1;
 		}
 	}
-	for (const struct static_call_site *s = __start_static_call_sites; s < __stop_static_call_sites; s++) {
+	for (const struct static_call_site *s = t->begin; s < t->end; s++) {
 		if (site_key(s) != key)
 			continue;
 		if (site_retarget(s, func) < 0)
 			return -1;
 		n++;
 	}
+	return n;
+}
+
+int sites_retarget(const void *key, const void *func)
+{
+	return table_retarget(&static_calls, key, func);
+}
+
+int pointer_set(const struct site_table *t, void **slot, void *func)
+{
+	int n = table_retarget(t, slot, func);
+	if (n >= 0)
+		*slot = func;
 	return n;
 }

@@ -24,6 +24,27 @@ const void *site_destination(const struct static_call_site *s);
 void sites_print(FILE *out);
 
 /*
+ * A table of site-key entries between two bounds: .static_call_sites (the key is a static call's
+ * key) or .pointer_call_sites, which `patchsites devirtualize` writes (the key is a function
+ * pointer's slot, &ops.member; docs/formats.md). The same entry, the same patching.
+ */
+struct site_table {
+	const char *name;
+	const struct static_call_site *begin, *end;
+};
+void table_print(const struct site_table *t, FILE *out);
+/* sites_retarget over any table: checks every site of key before it patches any. */
+int table_retarget(const struct site_table *t, const void *key, const void *func);
+
+/*
+ * What SET_FFP would do: re-target every site of the pointer slot in table t (its direct calls
+ * and jumps, devirtualized from `call *slot`) to func, then store func into the slot, so the
+ * calls that still load the pointer follow too. Returns the number of sites patched, or -1
+ * (nothing patched, the pointer unchanged).
+ */
+int pointer_set(const struct site_table *t, void **slot, void *func);
+
+/*
  * Re-targets one site to func (a C function pointer): checks the instruction first (a direct
  * call, jump or conditional jump of the architecture, branch.c, whose kind matches the entry's
  * tail flag) and that func is in its reach, makes the page(s) writable, rewrites the branch's

@@ -67,6 +67,56 @@ class ExampleEndToEndTest {
         assertEquals("", ld.err(), () -> "ld -r of the emitted object: " + ld.describe());
 
         planApplyRetargetsTheLinkedProgram(out.resolve("static-calls"), defaultBefore);
+        devirtualizedSitesFollowThePointer(preEmit, emitted, output);
+    }
+
+    private static final Pattern MEMORY_INDIRECT = Pattern.compile(
+            "^\\s*([0-9a-f]+):\\tff (15|25) 00 00 00 00\\s*\\t.*\\t([0-9a-f]+): R_X86_64_PC32\\tshape_ops-0x4$");
+
+    /**
+     * {@code patchsites devirtualize --pointer=shape_ops}: objdump's {@code ff 15}/{@code ff 25}
+     * through slot 0 ({@code shape_ops.area}, relocated {@code shape_ops-0x4}) in the object before,
+     * are {@code call}/{@code jmp} with {@code R_X86_64_PLT32 area_default-0x4} after; the program
+     * re-targeted exactly that many sites when it set the pointer through the table, and every
+     * call of the workload then reached the new function.
+     */
+    private void devirtualizedSitesFollowThePointer(Path before, Path after, String output) {
+        Map<Long, String> sites = new TreeMap<>();
+        for (String line : objdump(before)) {
+            Matcher m = MEMORY_INDIRECT.matcher(line);
+            if (m.matches()) {
+                long at = Long.parseLong(m.group(1), 16);
+                assertEquals(at + 2, Long.parseLong(m.group(3), 16), line);
+                sites.put(at, m.group(2).equals("15") ? "call" : "jmp");
+            }
+        }
+        assertTrue(sites.size() >= 4 && sites.containsValue("jmp") && sites.containsValue("call"),
+                () -> "objdump finds too few calls through shape_ops.area: " + sites);
+        Map<Long, String> rewritten = new TreeMap<>();
+        Pattern direct = Pattern.compile("^\\s*([0-9a-f]+):\\t(e8|e9) 00 00 00 00\\s*\\t(call|jmp)\\s.*\\t([0-9a-f]+):"
+                + " R_X86_64_PLT32\\tarea_default-0x4$");
+        List<String> lines = objdump(after);
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher m = direct.matcher(lines.get(i));
+            if (m.matches() && sites.containsKey(Long.parseLong(m.group(1), 16))) {
+                long at = Long.parseLong(m.group(1), 16);
+                assertEquals(at + 1, Long.parseLong(m.group(4), 16), lines.get(i));
+                assertTrue(lines.get(i + 1).matches("^\\s*" + Long.toHexString(at + 5) + ":\\t90\\s+\\tnop$"), lines.get(i + 1));
+                rewritten.put(at, m.group(3));
+            }
+        }
+        assertEquals(sites, rewritten, "the former ff 15/ff 25 sites, as objdump shows them after devirtualize");
+        assertEquals(sites.size(), ExampleRuns.intOf(output, "patched (\\d+) sites of shape_ops\\.area, then stored the pointer"),
+                output);
+        long areaBefore = ExampleRuns.intOf(output, "before changing a pointer: workload result -?\\d+, area_default (\\d+) calls");
+        assertTrue(areaBefore > 0, output);
+        assertTrue(output.contains("area_default 0 calls, area_fast " + areaBefore + " calls"), output);
+    }
+
+    private List<String> objdump(Path object) {
+        Tools.Result r = run(Map.of(), "objdump", "-dr", "-w", object.toString());
+        assertEquals(0, r.rc(), r::describe);
+        return r.out().lines().toList();
     }
 
     /**
