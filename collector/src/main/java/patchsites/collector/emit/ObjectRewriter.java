@@ -182,6 +182,16 @@ public final class ObjectRewriter {
         return s;
     }
 
+    /**
+     * The value of section {@code sec}'s section symbol: 0 for one this rewriter adds, and for
+     * every one an assembler writes; a relocation against it that must reach offset X of the
+     * section has addend X minus this.
+     */
+    public long sectionSymbolValue(int sec) {
+        int s = sectionSymbol(sec);
+        return s < firstGlobal ? elf.symbolTable(symtab).value(s) : 0;
+    }
+
     /** Final index of an existing symbol. */
     public int symbolIndex(int original) {
         return original < firstGlobal ? original : original + newSectionSymbols.size();

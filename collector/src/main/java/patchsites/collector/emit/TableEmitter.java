@@ -130,16 +130,17 @@ public final class TableEmitter {
             Entry e = rows.get(i);
             long at = (long) i * entry;
             int siteSym = rewriter.sectionSymbol(e.siteSection());
+            long site = e.siteOffset() - rewriter.sectionSymbolValue(e.siteSection());
             switch (layout) {
                 case SITE_KEY:
-                    fields.relocate(at, 4, pc32, siteSym, e.siteOffset());
+                    fields.relocate(at, 4, pc32, siteSym, site);
                     fields.relocate(at + 4, 4, pc32, rewriter.symbolIndex(e.keySymbol()), e.keyAddend());
                     break;
                 case SITE:
-                    fields.relocate(at, 4, pc32, siteSym, e.siteOffset());
+                    fields.relocate(at, 4, pc32, siteSym, site);
                     break;
                 default:
-                    fields.relocate(at, entry, abs, siteSym, e.siteOffset());
+                    fields.relocate(at, entry, abs, siteSym, site);
             }
         }
 

@@ -159,6 +159,39 @@ class DevirtualizeFixtureTest {
         Tools.ok(dir, "ld", "-r", "-o", "linked.o", again.toString());
     }
 
+    /**
+     * A section symbol with a value (assemblers write 0; found by fuzzing): the table's site field
+     * is relocated against it with addend = offset - value, so that a reader's value + addend is
+     * the site, and a second run reads the table back to the same bytes.
+     */
+    @Test
+    void sectionSymbolWithAValue() throws Exception {
+        Path obj = Tools.compileC(Tools.resource("fixtures/x86_pointers.c", dir), "p.o", "-fno-pic", "-mcmodel=kernel");
+        byte[] b = Files.readAllBytes(obj);
+        Matcher sh = Pattern.compile("\\] \\.symtab\\s+SYMTAB\\s+[0-9a-f]+ ([0-9a-f]+) ").matcher(
+                Tools.ok(dir, "readelf", "-SW", obj.toString()));
+        assertTrue(sh.find());
+        Matcher sym = Pattern.compile("(?m)^\\s+(\\d+): 0+ +0 SECTION LOCAL +DEFAULT +\\d+ \\.text$").matcher(
+                Tools.ok(dir, "readelf", "-sW", obj.toString()));
+        assertTrue(sym.find(), "no .text section symbol");
+        int at = Integer.parseInt(sh.group(1), 16) + Integer.parseInt(sym.group(1)) * 24 + 8;
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(at, 0x42);
+        Files.write(obj, b);
+        Path once = dir.resolve("once.o"), twice = dir.resolve("twice.o");
+        assertEquals(0, run("devirtualize", "--pointer=my_ops", "-o", once.toString(), obj.toString()).rc());
+        assertEquals(0, run("devirtualize", "--pointer=my_ops", "-o", twice.toString(), once.toString()).rc());
+        assertArrayEquals(Files.readAllBytes(once), Files.readAllBytes(twice));
+        Map<Long, String[]> code = disassembly(once);
+        List<String[]> rows = tableRelocations(once);
+        assertFalse(rows.isEmpty());
+        for (int i = 0; i < rows.size(); i += 2) {
+            long site = 0x42 + Long.parseLong(rows.get(i)[2], 16);
+            String[] insn = code.get(site);
+            assertTrue(insn != null && (insn[1].equals("call") || insn[1].equals("jmp")) && insn[2].contains("R_X86_64_PLT32"),
+                    () -> Long.toHexString(site) + ": " + String.join("|", code.getOrDefault(site, new String[0])));
+        }
+    }
+
     @Test
     void badInputIsOneLineAndLeavesTheFile() throws Exception {
         Path junk = Tools.write(dir, "junk.o", "not an object\n");
