@@ -118,7 +118,7 @@ class ElfFuzzTest {
             init();
         }
         boolean raw = data.consumeBoolean();
-        FuzzOracle.Target target = FuzzOracle.Target.values()[data.consumeInt(0, 2)];
+        FuzzOracle.Target target = FuzzOracle.Target.values()[data.consumeInt(0, FuzzOracle.Target.values().length - 1)];
         int variant = data.consumeInt(0, 15);
         byte[] input;
         if (raw) {

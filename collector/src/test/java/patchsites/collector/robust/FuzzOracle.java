@@ -29,7 +29,7 @@ import patchsites.collector.scan.TargetMatcher;
  */
 final class FuzzOracle implements AutoCloseable {
     /** What is run on an input. */
-    enum Target { SCAN, EMIT, AUDIT }
+    enum Target { SCAN, EMIT, AUDIT, DEVIRTUALIZE }
 
     /** The fuzz budget per input and run, from the brief: more than this on ≤ 1 MB is pathological. */
     static final long TIME_BUDGET_MS = 1000;
@@ -99,6 +99,7 @@ final class FuzzOracle implements AutoCloseable {
             case SCAN -> scan(input, variant);
             case EMIT -> emit(input, variant);
             case AUDIT -> audit(input, variant);
+            case DEVIRTUALIZE -> devirtualize(input, variant);
         };
         long ms = (System.nanoTime() - t0) / 1_000_000;
         long allocated = threads.getThreadAllocatedBytes(tid) - alloc0;
@@ -196,6 +197,69 @@ final class FuzzOracle implements AutoCloseable {
         }
         if (!Arrays.equals(once, Files.readAllBytes(out))) {
             return "emitting the same table again changed the bytes";
+        }
+        return null;
+    }
+
+    private static final String[][] POINTERS = {{"--pointer=*_ops"}, {"--pointer=pv_ops"}, {"--pointer=*"},
+        {"--pointer=my_ops", "--pointer=second_local"}};
+
+    /**
+     * devirtualize: all or nothing as emit; what it wrote scans, and a second run over its output
+     * rewrites nothing and gives the same bytes (the table read back and merged).
+     */
+    private String devirtualize(byte[] input, int variant) throws IOException {
+        String[] pointers = POINTERS[variant & 3];
+        boolean inPlace = (variant & 4) != 0;
+        Path in = write("in.o", input);
+        Path out = inPlace ? in : dir.resolve("out.o");
+        Files.deleteIfExists(dir.resolve("out.o"));
+        List<String> args = new ArrayList<>(List.of("devirtualize"));
+        args.addAll(Arrays.asList(pointers));
+        if ((variant & 8) != 0) {
+            args.add("--section=.text"); // not a table it may replace: refused, the file kept
+        }
+        args.add(inPlace ? "--in-place" : "--output=" + out);
+        args.add(in.toString());
+        Run r = cli(args, in, false);
+        if (r.problem != null) {
+            return r.problem;
+        }
+        String leftovers = leftovers();
+        if (leftovers != null) {
+            return leftovers;
+        }
+        if (r.rc != 0) {
+            if (!inPlace && Files.exists(out)) {
+                return "devirtualize failed but wrote " + out;
+            }
+            if (inPlace && !Arrays.equals(input, Files.readAllBytes(in))) {
+                return "devirtualize --in-place failed but changed the file";
+            }
+            return null;
+        }
+        long size = Files.size(out);
+        if (size > OUTPUT_PER_BYTE * input.length + (1 << 20)) {
+            return "devirtualize wrote " + size + " bytes from " + input.length;
+        }
+        List<String> scan = new ArrayList<>(List.of("scan", "--json"));
+        scan.addAll(Arrays.asList(pointers));
+        scan.add(out.toString());
+        Run s = cli(scan, out, false);
+        if (s.problem != null || s.rc != 0) {
+            return "the devirtualized object does not scan: " + (s.problem != null ? s.problem : s.err);
+        }
+        byte[] once = Files.readAllBytes(out);
+        Path again = dir.resolve("again.o");
+        List<String> twice = new ArrayList<>(List.of("devirtualize"));
+        twice.addAll(Arrays.asList(pointers));
+        twice.addAll(List.of("--output=" + again, out.toString()));
+        Run d2 = cli(twice, out, false);
+        if (d2.problem != null || d2.rc != 0) {
+            return "devirtualizing again failed: " + (d2.problem != null ? d2.problem : d2.err);
+        }
+        if (!d2.out.contains(": 0 sites devirtualized") || !Arrays.equals(once, Files.readAllBytes(again))) {
+            return "devirtualizing again changed the bytes: " + d2.out;
         }
         return null;
     }

@@ -103,7 +103,9 @@ final class Seeds {
         Path i386 = Tools.gcc(c, "i386.o", "-m32", "-O2", "-fno-pic", "-pg", "-mfentry", "-mrecord-mcount");
         Path x32 = Tools.gcc(c, "x32.o", "-mx32", "-O2");
         Path branches = Tools.gcc(Tools.resource("fixtures/x86_branches.s", dir), "branches.o");
-        for (Path p : List.of(kernel, plain, pic, i386, x32, branches)) {
+        // Calls through ops structures with defaults: what devirtualize rewrites.
+        Path pointers = Tools.gcc(Tools.resource("fixtures/x86_pointers.c", dir), "pointers.o", KERNEL_FLAGS);
+        for (Path p : List.of(kernel, plain, pic, i386, x32, branches, pointers)) {
             seeds.add(new Seed(p.getFileName().toString(), Files.readAllBytes(p)));
         }
         for (String[] cc : CROSS) {
