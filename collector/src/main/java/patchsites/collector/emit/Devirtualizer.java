@@ -72,10 +72,11 @@ public final class Devirtualizer {
         Set<String> ambiguous = new HashSet<>();
         Map<String, Integer> byName = elf.symbolTable(symtab).named(want, ambiguous);
 
-        Map<Long, TableEmitter.Entry> rows = new TreeMap<>();
+        // One entry per site, in (section, offset) order; a site found again replaces its old entry.
+        Map<TableEmitter.Entry, TableEmitter.Entry> rows = new TreeMap<>(ORDER);
         int existing = elf.sectionNamed(section);
         for (TableEmitter.Entry e : existing >= 0 ? existingEntries(rewriter, existing, section) : List.<TableEmitter.Entry>of()) {
-            rows.put(key(e), e);
+            rows.put(e, e);
         }
         Map<Integer, ByteBuffer> code = new LinkedHashMap<>(), relocs = new LinkedHashMap<>();
         List<PointerSite> rewritten = new ArrayList<>();
@@ -107,13 +108,12 @@ public final class Devirtualizer {
             }
             TableEmitter.Entry e = new TableEmitter.Entry(s.sectionIndex(), s.offset(), byName.get(objectName(s)),
                     s.slotOffset() + (s.kind().isTail() ? TableLayout.TAIL_FLAG : 0));
-            rows.put(key(e), e);
+            rows.put(e, e);
             rewritten.add(s);
         }
         code.forEach(rewriter::replaceContents);
         relocs.forEach(rewriter::replaceContents);
         List<TableEmitter.Entry> table = new ArrayList<>(rows.values());
-        table.sort(ORDER);
         int added = 0;
         if (!table.isEmpty()) {
             added = TableEmitter.prepareEntries(rewriter, table, section);
@@ -224,10 +224,6 @@ public final class Devirtualizer {
             out.add(new TableEmitter.Entry(sec, symbols.value(siteSym[i]) + siteAdd[i], keySym[i], keyAdd[i]));
         }
         return out;
-    }
-
-    private static long key(TableEmitter.Entry e) {
-        return ((long) e.siteSection() << 40) ^ e.siteOffset();
     }
 
     private static ByteBuffer copy(ByteBuffer src, ElfFile elf) {
