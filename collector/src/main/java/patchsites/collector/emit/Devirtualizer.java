@@ -123,6 +123,9 @@ public final class Devirtualizer {
 
     /** Why a site cannot be rewritten, or null. */
     private static String whyNot(ElfFile elf, PointerSite s, Map<String, Integer> byName, Set<String> ambiguous) {
+        if (s.kind() == SiteKind.ILOAD || s.kind() == SiteKind.ILOAD_TAIL) {
+            return "the loaded shape (the pointer loaded into a register, then called): not rewritten";
+        }
         if (s.kind() != SiteKind.ICALL && s.kind() != SiteKind.ITAIL) {
             return "not a call or jump through the slot in memory";
         }
