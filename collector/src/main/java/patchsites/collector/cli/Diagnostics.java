@@ -38,6 +38,13 @@ final class Diagnostics {
         err.println(oneLine("patchsites: error: " + message));
     }
 
+    /** A warning that concerns no one file (a --target no input matched). */
+    void warning(String message) {
+        if (!quiet) {
+            err.println(oneLine("patchsites: warning: " + message));
+        }
+    }
+
     void warning(String where, String message) {
         if (!quiet) {
             err.println(oneLine("patchsites: " + where + ": warning: " + message));

@@ -50,6 +50,10 @@ import picocli.CommandLine.Model.CommandSpec;
                 "all or nothing, the others are still written. With --verbose, emit says how",
                 "many entries it wrote.",
                 "",
+                "An object without sites gets no table, as objtool writes none: --in-place",
+                "leaves it untouched, -o copies it; a table of that name already in it is",
+                "emptied. A --target that matches no symbol in any input is a warning.",
+                "",
                 "Examples:",
                 "  patchsites emit --target='__SCT__*' --section=.static_call_sites \\",
                 "      --layout=site-key --key-prefix=__SCT__=__SCK__ --in-place vmlinux.o",
@@ -111,14 +115,20 @@ final class EmitCommand implements Callable<Integer> {
             diag.error(e.getMessage());
             return 2;
         }
-        return new ObjectRewrites(spec, destination, (elf, where, d) -> prepare(elf, where, d, matcher, tableLayout, keys))
-                .run(files, jobs, out, diag);
+        UnmatchedTargets unmatched = targetOptions.unmatched();
+        int rc = new ObjectRewrites(spec, destination,
+                (elf, where, d) -> prepare(elf, where, d, matcher, tableLayout, keys, unmatched)).run(files, jobs, out, diag);
+        if (rc == 0) {
+            unmatched.warn(diag); // with a file unread, its symbols are unknown
+        }
+        return rc;
     }
 
     /** Scans one object and prepares its table. */
     private ObjectRewrites.Prepared prepare(ElfFile elf, String where, Diagnostics diag, TargetMatcher matcher,
-            TableLayout tableLayout, TableEmitter.KeyRule keys) {
+            TableLayout tableLayout, TableEmitter.KeyRule keys, UnmatchedTargets unmatched) {
         ScanResult scan = new Scanner(matcher, false).scan(elf);
+        unmatched.observe(scan);
         for (String w : scan.warnings()) {
             diag.warning(where, w);
         }
@@ -128,6 +138,12 @@ final class EmitCommand implements Callable<Integer> {
             diag.warning(where, Diagnostics.count(summary.leftOutInGroups(), "site", "sites") + " in COMDAT group sections were left out of "
                     + section + ": an entry outside its group would break the final link when ld discards a"
                     + " duplicate copy of the group");
+        }
+        // No sites, no table, as objtool does: the object is left as it is (-o gets a copy),
+        // unless it holds a table of that name already, which is then emptied.
+        if (summary.entries() == 0 && elf.sectionNamed(section) < 0) {
+            return new ObjectRewrites.Prepared(null, !verbose ? null : target -> String.format(
+                    "%s: 0 entries in %s (%s): no sites, no section written%n", target, section, tableLayout.label()));
         }
         if (!verbose) {
             return new ObjectRewrites.Prepared(rewriter, null);

@@ -38,8 +38,10 @@ final class ObjectRewrites {
     }
 
     /**
-     * The prepared rewrite (null: nothing to change, the file is left as it is, {@code --in-place}
-     * only), and what to print on stdout once it is written to the given path (null: nothing).
+     * The prepared rewrite, and what to print on stdout once it is written to the given path (null:
+     * nothing). {@code rewriter} null: nothing to change (emit without sites, docs/formats.md): the
+     * object is left as it is, not even its timestamp changes; {@code -o} gets a byte-for-byte copy
+     * (devirtualize with nothing to rewrite, too).
      */
     record Prepared(ObjectRewriter rewriter, java.util.function.Function<Path, String> report) {}
 
@@ -186,7 +188,7 @@ final class ObjectRewrites {
             if (p.rewriter() != null) {
                 AtomicFile.write(target, file, p.rewriter()::write);
             } else if (!destination.inPlace) {
-                throw new IllegalStateException("nothing to write is only for --in-place");
+                AtomicFile.write(target, file, ch -> src.copyTo(0, src.size(), ch, 0));
             }
             String report = p.report() == null ? null : p.report().apply(target);
             if (report != null) {

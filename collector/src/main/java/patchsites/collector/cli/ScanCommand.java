@@ -5,10 +5,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -45,7 +43,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 "(prefixes included), kind (call, tail, cond-tail; ref with --include-refs),",
                 "instruction length, target, enclosing function; then a summary line (not",
                 "with --quiet or --json). Archives, kbuild's thin built-in.a and vmlinux.a",
-                "too, are read member by member.",
+                "too, are read member by member; a member that is no ELF object is skipped",
+                "with a warning. A --target that matches no symbol in any input is a warning.",
                 "",
                 "A call to a target that the assembler resolved by itself (a static function",
                 "in the same section) carries no relocation: the sections that define such a",
@@ -130,19 +129,18 @@ final class ScanCommand implements Callable<Integer> {
             pointerScanner = new PointerScanner(pointers);
         }
         Scanners scanners = new Scanners(scanner, pointerScanner);
-        Set<String> exactTargetsSeen = new HashSet<>();
-        int[] objectsRead = {0};
+        UnmatchedTargets unmatched = matcher == null ? null : targetOptions.unmatched();
         Output output = json ? new JsonOutput(out) : new TableOutput(out, diag.quiet(), pointerScanner != null);
         boolean failed = scanFiles(spec, diag, files, jobs, scanners, "scan", json, (file, o) -> {
             output.add(file, o.member, o.result, o.pointerSites(), o.givenUp());
-            exactTargetsSeen.addAll(o.result.exactTargetsSeen());
-            objectsRead[0]++;
+            if (unmatched != null) {
+                unmatched.observe(o.result);
+            }
         });
         output.finish();
         out.flush();
-        // With no object read, an absent target says nothing: the error about each input is the message.
-        if (matcher != null && objectsRead[0] > 0) {
-            warnAboutAbsentTargets(diag, matcher, exactTargetsSeen);
+        if (unmatched != null && !failed) {
+            unmatched.warn(diag);
         }
         return failed ? 2 : 0;
     }
@@ -193,17 +191,6 @@ final class ScanCommand implements Callable<Integer> {
             }
         }
         return failed;
-    }
-
-    /** A target named exactly that no object has a symbol for: a static default inlined everywhere leaves none. */
-    private void warnAboutAbsentTargets(Diagnostics diag, TargetMatcher matcher, Set<String> seen) {
-        for (String name : new TreeSet<>(matcher.exactNames())) {
-            if (!seen.contains(name)) {
-                diag.warning("--target=" + name, "matched no symbol in any input; a static function that the"
-                        + " compiler inlined into every caller leaves none (docs/design.md, \"Calls without"
-                        + " relocations\")");
-            }
-        }
     }
 
     private static FileReport join(Future<FileReport> f) throws Exception {

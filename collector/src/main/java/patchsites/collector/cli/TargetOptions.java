@@ -17,6 +17,9 @@ final class TargetOptions {
             description = "File with one target name or glob per line (# starts a comment).")
     Path targetsFile;
 
+    /** The patterns read from {@link #targetsFile} by {@link #matcher}. */
+    private List<String> filePatterns = List.of();
+
     /** The matcher, or null after reporting why there is none. */
     TargetMatcher matcher(Diagnostics diag) {
         if (targets.contains("")) {
@@ -27,11 +30,17 @@ final class TargetOptions {
         if (globs == null) {
             return null;
         }
+        filePatterns = globs.subList(targets.size(), globs.size());
         if (globs.isEmpty()) {
             diag.error("no targets: give --target or --targets-file");
             return null;
         }
         return TargetMatcher.of(globs);
+    }
+
+    /** After {@link #matcher}: what tells at the end of a run which of these options matched nothing. */
+    UnmatchedTargets unmatched() {
+        return new UnmatchedTargets(targets, targetsFile, filePatterns);
     }
 
     boolean given() {

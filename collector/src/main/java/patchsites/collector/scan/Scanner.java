@@ -80,7 +80,7 @@ public final class Scanner {
             sites.removeIf(s -> s.kind() != SiteKind.CALL);
         }
         sites.sort(ORDER);
-        return new ScanResult(arch.abi().name(), sites, warnings, pass.exactNamesSeen());
+        return new ScanResult(arch.abi().name(), sites, warnings, pass.patternsMatched());
     }
 
     /** What one symbol table gives the scan, built when a relocation section first uses it. */
@@ -177,11 +177,11 @@ public final class Scanner {
             return symbols;
         }
 
-        Set<String> exactNamesSeen() {
+        Set<String> patternsMatched() {
             Set<String> seen = new HashSet<>();
             for (SymbolIndexes s : bySymtab) {
                 if (s != null) {
-                    seen.addAll(s.targets.exactNamesSeen);
+                    seen.addAll(s.targets.patternsMatched);
                 }
             }
             return seen;

@@ -35,8 +35,8 @@ final class TargetIndex {
     boolean[] unrelocatedCalls;
     /** Global target -> the first local function symbol at its place (see {@link #unrelocatedCalls}). */
     private final Map<Integer, Integer> localAliases = new HashMap<>();
-    /** The names given exactly (not by a glob) that this table has a symbol for. */
-    final Set<String> exactNamesSeen = new HashSet<>();
+    /** The target patterns, as given, that a symbol of this table matches. */
+    final Set<String> patternsMatched = new HashSet<>();
 
     TargetIndex(SymbolPlaces places, TargetMatcher matcher) {
         ElfFile elf = places.elf();
@@ -44,7 +44,7 @@ final class TargetIndex {
         int n = symbols.count();
         kind = new byte[n];
         StringTable names = symbols.names();
-        boolean anyExactName = !matcher.exactNames().isEmpty();
+        int patterns = matcher.patternCount();
         boolean globalInCode = false;
         int[] targets = new int[16];
         int count = 0;
@@ -54,15 +54,16 @@ final class TargetIndex {
                 continue;
             }
             int off = symbols.nameOffset(i);
-            if (off == 0 || !matcher.matches(names.bytes(), off, names.length(off))) {
+            if (off == 0) {
+                continue;
+            }
+            int len = names.length(off);
+            if (!matcher.matches(names.bytes(), off, len)) {
                 continue;
             }
             kind[i] = NAMED;
-            if (anyExactName) {
-                String name = symbols.name(i);
-                if (matcher.isExactName(name)) {
-                    exactNamesSeen.add(name);
-                }
+            if (patternsMatched.size() < patterns) {
+                matcher.addPatternsMatching(names.bytes(), off, len, patternsMatched);
             }
             if (count == targets.length) {
                 targets = Arrays.copyOf(targets, count * 2);

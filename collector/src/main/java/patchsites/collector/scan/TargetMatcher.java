@@ -28,10 +28,19 @@ public final class TargetMatcher {
     private final int[] literalPrefix;
     /** The exact names (patterns without glob characters), for messages about a named target. */
     private final java.util.Set<String> exactNames = new java.util.HashSet<>();
+    /**
+     * Every pattern as given, once, in order, with its bytes and whether it is taken literally:
+     * to tell which patterns a name matches ({@link #addPatternsMatching}), a question asked only
+     * until each pattern has matched once, never in the hot loop.
+     */
+    private final String[] given;
+    private final byte[][] givenBytes;
+    private final boolean[] givenLiteral;
 
     private TargetMatcher(List<String> globs, List<String> exactNames) {
         List<byte[]> wild = new ArrayList<>();
         java.util.TreeMap<Long, List<byte[]>> exact = new java.util.TreeMap<>();
+        java.util.Map<String, Boolean> distinct = new java.util.LinkedHashMap<>();
         for (String g : globs) {
             byte[] p = g.getBytes(StandardCharsets.UTF_8);
             if (isLiteral(p)) {
@@ -39,9 +48,18 @@ public final class TargetMatcher {
             } else {
                 wild.add(p);
             }
+            distinct.putIfAbsent(g, isLiteral(p));
         }
         for (String n : exactNames) {
             addExact(exact, n.getBytes(StandardCharsets.UTF_8));
+            distinct.putIfAbsent(n, true);
+        }
+        given = distinct.keySet().toArray(new String[0]);
+        givenBytes = new byte[given.length][];
+        givenLiteral = new boolean[given.length];
+        for (int i = 0; i < given.length; i++) {
+            givenBytes[i] = given[i].getBytes(StandardCharsets.UTF_8);
+            givenLiteral[i] = distinct.get(given[i]);
         }
         exactKeys = new long[exact.size()];
         exactByKey = new byte[exact.size()][][];
@@ -113,9 +131,23 @@ public final class TargetMatcher {
         return exactNames.contains(name);
     }
 
-    /** The exact names given (patterns without glob characters). */
-    public java.util.Set<String> exactNames() {
-        return java.util.Collections.unmodifiableSet(exactNames);
+    /** How many distinct patterns were given. */
+    public int patternCount() {
+        return given.length;
+    }
+
+    /**
+     * Adds to {@code into} each pattern, as it was given, that the name at {@code [off, off+len)}
+     * matches: which of the patterns found anything (a misspelled one found nothing).
+     */
+    public void addPatternsMatching(ByteBuffer bytes, int off, int len, java.util.Set<String> into) {
+        for (int i = 0; i < given.length; i++) {
+            byte[] p = givenBytes[i];
+            boolean hit = givenLiteral[i] ? p.length == len && equalAt(bytes, off, p) : glob(p, 0, bytes, off, off + len);
+            if (hit) {
+                into.add(given[i]);
+            }
+        }
     }
 
     public boolean isEmpty() {

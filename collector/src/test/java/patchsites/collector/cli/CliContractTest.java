@@ -246,9 +246,7 @@ class CliContractTest {
         assertEquals(0, run.rc(), run::describe);
         assertEquals("", run.out());
         // Only the warning that the name is nowhere (a static default inlined everywhere leaves none).
-        assertEquals("patchsites: --target=__no_such_symbol: warning: matched no symbol in any input; a static"
-                + " function that the compiler inlined into every caller leaves none (docs/design.md, \"Calls"
-                + " without relocations\")\n", run.err());
+        assertEquals(EmitWithoutSitesTest.unmatched("--target=__no_such_symbol"), run.err());
     }
 
     /** Each bad input: how to make it from a good object in {@code dir}. */
