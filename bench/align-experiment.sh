@@ -145,7 +145,7 @@ done
 # --- audit and sizes ---------------------------------------------------------------------------
 audit() {  # POLICY FILE... -> summary lines (exit 1 means problems: kept, the table shows them)
     psites audit --section=.static_call_sites --layout=site-key --key-prefix=__SCT__=__SCK__ \
-        --x86-policy="$1" --json "${@:2}" | grep '"summary":true' || true
+        --x86-policy="$1" --json "${@:2}" | grep '^{"type":"table"' || true
 }
 for input in example kernel; do
     for v in "${variants[@]}"; do

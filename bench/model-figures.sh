@@ -16,7 +16,7 @@ done < "$tmp/all" > "$tmp/mods"
 for p in linux aligned cacheline; do
     xargs "$root/patchsites" audit --section=.static_call_sites --layout=site-key \
         --key-prefix=__SCT__=__SCK__ --x86-policy=$p --json < "$tmp/mods" \
-        | grep '"summary":true' > "$tmp/$p.json" || true
+        | grep '^{"type":"table"' > "$tmp/$p.json" || true
 done
 python3 - "$tmp" "$corpus" <<'PY'
 import json, sys, os

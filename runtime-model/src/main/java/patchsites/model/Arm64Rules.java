@@ -19,6 +19,11 @@ public final class Arm64Rules extends BranchRules {
     }
 
     @Override
+    public String policyId() {
+        return "arm64";
+    }
+
+    @Override
     public String policy() {
         return "arm64: one aligned 32-bit store of B/BL/B.cond/CBZ/TBZ (Arm ARM B2.2.5), then cache maintenance";
     }

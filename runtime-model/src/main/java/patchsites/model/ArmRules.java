@@ -46,6 +46,11 @@ public final class ArmRules extends BranchRules {
     }
 
     @Override
+    public String policyId() {
+        return "arm";
+    }
+
+    @Override
     public String policy() {
         return "arm: stop_machine for every text patch, as Linux's patch_text() does";
     }

@@ -18,6 +18,11 @@ public final class LoongArch64Rules extends BranchRules {
     }
 
     @Override
+    public String policyId() {
+        return "loongarch64";
+    }
+
+    @Override
     public String policy() {
         return "loongarch64: one aligned 32-bit write + ibar (larch_insn_patch_text)";
     }

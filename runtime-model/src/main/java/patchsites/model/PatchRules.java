@@ -13,6 +13,13 @@ public interface PatchRules {
     String policy();
 
     /**
+     * The policy in force as an id for programs (JSON's {@code policy}; {@link #policy} is the
+     * same in words): {@code x86-} and the {@code --x86-policy} on x86, where there is a choice,
+     * else the one rule of the architecture, named by it ({@code arm64}, {@code ppc64}, ...).
+     */
+    String policyId();
+
+    /**
      * What re-targeting {@code insn} (the site's bytes, exactly its length) of kind {@code kind}
      * at {@code where} takes. With {@code newTarget} and an exact placement the branch range is
      * checked too.

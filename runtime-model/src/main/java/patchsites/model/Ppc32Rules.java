@@ -10,6 +10,11 @@ public final class Ppc32Rules extends PowerRules {
     }
 
     @Override
+    public String policyId() {
+        return "ppc32";
+    }
+
+    @Override
     public String policy() {
         return "ppc32: one aligned 32-bit store + cache flush (patch_instruction)";
     }

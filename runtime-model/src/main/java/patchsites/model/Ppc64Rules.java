@@ -21,6 +21,11 @@ public final class Ppc64Rules extends PowerRules {
     }
 
     @Override
+    public String policyId() {
+        return "ppc64";
+    }
+
+    @Override
     public String policy() {
         return "ppc64 " + (elfV2 ? "ELFv2" : "ELFv1") + ": one aligned 32-bit store + cache flush (patch_instruction)";
     }

@@ -19,6 +19,11 @@ public final class Riscv64Rules extends BranchRules {
     }
 
     @Override
+    public String policyId() {
+        return "riscv64";
+    }
+
+    @Override
     public String policy() {
         return "riscv64: one naturally aligned instruction store under Ziccif; auipc+jalr pairs need stop_machine"
                 + " unless only the jalr changes";

@@ -19,6 +19,11 @@ public final class S390xRules extends BranchRules {
     }
 
     @Override
+    public String policyId() {
+        return "s390x";
+    }
+
+    @Override
     public String policy() {
         return "s390x: one store when the 32-bit displacement is 4-byte aligned; else stop_machine"
                 + " (Linux flips a brcl mask byte instead)";

@@ -52,6 +52,11 @@ public class X86_64Rules extends BranchRules {
     }
 
     @Override
+    public String policyId() {
+        return "x86-" + policy.label();
+    }
+
+    @Override
     public String policy() {
         switch (policy) {
             case LINUX: return "x86 policy linux: every site through the INT3 protocol, as Linux does";

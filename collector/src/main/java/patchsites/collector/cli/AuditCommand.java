@@ -7,6 +7,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.ObjectReader;
 import patchsites.collector.emit.TableEmitter;
@@ -93,7 +94,8 @@ final class AuditCommand implements Callable<Integer> {
             description = "linux (always INT3), aligned (default: rel32 4-byte aligned), cacheline (rel32 within 64 bytes).")
     String x86Policy;
 
-    @Option(names = "--json", description = "One JSON object per entry and per missing site, then a summary object.")
+    @Option(names = "--json", description = "One JSON object per entry, per missing site and per table, then a"
+            + " summary object (docs/json.md).")
     boolean json;
 
     /** The global --verbose: list every entry, not only those with problems. */
@@ -106,7 +108,10 @@ final class AuditCommand implements Callable<Integer> {
     List<Path> files;
 
     private int problems;
-    private boolean badInput;
+    /** Errors reported (a file, or a member of an archive, that could not be audited). */
+    private int badInputs;
+    /** For the JSON summary: tables audited, linked programs and objects read, files that could not be audited. */
+    private int tables, linked, objects, badFiles;
 
     @Override
     public Integer call() {
@@ -157,40 +162,54 @@ final class AuditCommand implements Callable<Integer> {
         for (Path f : files) {
             progress.hide();
             String file = f.toString();
+            int badBefore = badInputs;
             try {
                 ObjectReader.read(f, (member, elf) -> {
+                    if (elf.type() == ElfFile.ET_REL) {
+                        objects++;
+                    } else {
+                        linked++;
+                    }
                     try {
                         print(out, file, member, Auditor.audit(elf, options));
                     } catch (ElfFormatException e) {
                         diag.error(Diagnostics.where(file, member), e.getMessage());
-                        badInput = true;
+                        badInputs++;
                     }
                 }, (member, reason) -> diag.warning(Diagnostics.where(file, member), reason));
             } catch (ObjectReader.MemberException e) {
                 diag.error(Diagnostics.where(file, e.member), e.getMessage());
-                badInput = true;
+                badInputs++;
             } catch (IOException | RuntimeException e) {
                 diag.error(file, Diagnostics.failure(e));
-                badInput = true;
+                badInputs++;
             } catch (InternalError e) {
                 if (!Diagnostics.isMappingFault(e)) {
                     throw e;
                 }
                 diag.error(file, Diagnostics.failure(e));
-                badInput = true;
+                badInputs++;
+            }
+            if (badInputs > badBefore) {
+                badFiles++;
             }
             out.flush();
             progress.step();
         }
         progress.close();
+        if (json) {
+            out.println(JsonRecords.auditSummary(false, files.size(), linked, objects, badFiles, tables,
+                    problems == 0 && badFiles == 0));
+        }
         out.flush();
-        return badInput ? 2 : problems > 0 ? 1 : 0;
+        return badInputs > 0 ? 2 : problems > 0 ? 1 : 0;
     }
 
     private void print(PrintWriter out, String file, String member, Auditor.Report r) {
         if (!r.consistent()) {
             problems++;
         }
+        tables++;
         String where = Diagnostics.where(file, member);
         if (json) {
             printJson(out, file, member, r);
@@ -233,74 +252,14 @@ final class AuditCommand implements Callable<Integer> {
         return e.section() == null ? "(unresolved)" : e.section() + "+0x" + Long.toHexString(e.entry().siteOffset());
     }
 
+    /** docs/json.md: an "entry" record per table entry, a "missing" record per site without one, then a "table". */
     private void printJson(PrintWriter out, String file, String member, Auditor.Report r) {
-        StringBuilder sb = new StringBuilder();
         for (Auditor.EntryReport e : r.entries()) {
-            sb.setLength(0);
-            head(sb, file, member);
-            sb.append(",\"entry\":").append(e.entry().index());
-            sb.append(",\"section\":");
-            Json.string(sb, e.section());
-            sb.append(",\"offset\":").append(e.entry().siteOffset());
-            sb.append(",\"length\":").append(e.length());
-            sb.append(",\"kind\":");
-            Json.string(sb, e.kind() == null ? null : e.kind().label());
-            sb.append(",\"target\":");
-            Json.string(sb, e.target());
-            sb.append(",\"key\":");
-            Json.string(sb, e.entry().key());
-            sb.append(",\"tail\":").append(e.entry().tail());
-            sb.append(",\"verdict\":\"").append(e.assessment().verdict().label()).append('"');
-            sb.append(",\"reason\":");
-            Json.string(sb, e.assessment().reason());
-            sb.append(",\"sync_rounds\":").append(e.assessment().syncRounds());
-            sb.append(",\"placement_dependent\":").append(e.assessment().placementDependent());
-            sb.append(",\"problems\":[");
-            for (int i = 0; i < e.problems().size(); i++) {
-                sb.append(i == 0 ? "" : ",");
-                Json.string(sb, e.problems().get(i));
-            }
-            sb.append("]}");
-            out.println(sb);
+            out.println(JsonRecords.entry(file, member, section, r.linked(), e));
         }
         for (CallSite m : r.missing()) {
-            sb.setLength(0);
-            head(sb, file, member);
-            sb.append(",\"missing\":true,\"section\":");
-            Json.string(sb, m.section());
-            sb.append(",\"offset\":").append(m.offset());
-            sb.append(",\"kind\":\"").append(m.kind().label()).append('"');
-            sb.append(",\"target\":");
-            Json.string(sb, m.target());
-            sb.append('}');
-            out.println(sb);
+            out.println(JsonRecords.missing(file, member, section, m));
         }
-        sb.setLength(0);
-        head(sb, file, member);
-        sb.append(",\"summary\":true,\"table\":");
-        Json.string(sb, section);
-        sb.append(",\"policy\":");
-        Json.string(sb, r.policy());
-        sb.append(",\"entries\":").append(r.entries().size()).append(",\"verdicts\":{");
-        boolean first = true;
-        for (Map.Entry<Verdict, Integer> e : r.verdicts().entrySet()) {
-            sb.append(first ? "" : ",").append('"').append(e.getKey().label()).append("\":").append(e.getValue());
-            first = false;
-        }
-        sb.append("},\"placement_dependent\":").append(r.placementDependent());
-        sb.append(",\"invalid\":").append(r.invalid()).append(",\"missing\":").append(r.missing().size());
-        sb.append(",\"extra\":").append(r.extra()).append(",\"duplicates\":").append(r.duplicates());
-        sb.append(",\"linked\":").append(r.linked()).append(",\"method\":\"").append(r.method().name().toLowerCase())
-                .append('"').append(",\"consistent\":").append(r.consistent()).append('}');
-        out.println(sb);
-    }
-
-    private static void head(StringBuilder sb, String file, String member) {
-        sb.append("{\"file\":");
-        Json.string(sb, file);
-        if (member != null) {
-            sb.append(",\"member\":");
-            Json.string(sb, member);
-        }
+        out.println(JsonRecords.table(file, member, section, r));
     }
 }

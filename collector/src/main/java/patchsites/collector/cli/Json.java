@@ -1,8 +1,118 @@
 package patchsites.collector.cli;
 
-/** Minimal JSON writing: the output is flat objects of strings and numbers. */
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writing JSON: one flat object per line, each with a {@code "type"} first. The records
+ * themselves, one writer each, are {@link JsonRecords}; docs/json.md describes them and
+ * docs/json.schema.json is their schema (JsonSchemaTest validates real output against it).
+ */
 final class Json {
+    /** The version of the records' shape: raised when a field changes meaning or goes away. */
+    static final int SCHEMA = 1;
+
     private Json() {}
+
+    /** One record, written field by field: {@code new Json.Record("site").str("file", f)...}. */
+    static final class Record {
+        private final StringBuilder sb = new StringBuilder(256);
+
+        Record(String type) {
+            sb.append("{\"type\":");
+            string(sb, type);
+        }
+
+        private Record key(String k) {
+            sb.append(',');
+            string(sb, k);
+            sb.append(':');
+            return this;
+        }
+
+        Record str(String k, String v) {
+            key(k);
+            string(sb, v);
+            return this;
+        }
+
+        /** A string field left out when null ({@code member}: only archive members have one). */
+        Record optional(String k, String v) {
+            return v == null ? this : str(k, v);
+        }
+
+        Record num(String k, long v) {
+            key(k).sb.append(v);
+            return this;
+        }
+
+        /** An unsigned 64-bit value (an address, an offset): never printed as negative. */
+        Record unsigned(String k, long v) {
+            key(k).sb.append(Long.toUnsignedString(v));
+            return this;
+        }
+
+        /** A number, or null where there is none (the text output's {@code -}). */
+        Record numOrNull(String k, Long v) {
+            key(k).sb.append(v == null ? "null" : Long.toString(v));
+            return this;
+        }
+
+        /** An unsigned 64-bit value, or null where there is none. */
+        Record unsignedOrNull(String k, Long v) {
+            key(k).sb.append(v == null ? "null" : Long.toUnsignedString(v));
+            return this;
+        }
+
+        /** A boolean, or null where the question does not apply. */
+        Record boolOrNull(String k, Boolean v) {
+            key(k).sb.append(v == null ? "null" : v.toString());
+            return this;
+        }
+
+        Record bool(String k, boolean v) {
+            key(k).sb.append(v);
+            return this;
+        }
+
+        Record strings(String k, List<String> v) {
+            key(k).sb.append('[');
+            for (int i = 0; i < v.size(); i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                string(sb, v.get(i));
+            }
+            sb.append(']');
+            return this;
+        }
+
+        /** An object of counts, such as {"call":3,"tail":1}. */
+        Record counts(String k, Map<String, ? extends Number> v) {
+            key(k).sb.append('{');
+            boolean first = true;
+            for (Map.Entry<String, ? extends Number> e : v.entrySet()) {
+                if (!first) {
+                    sb.append(',');
+                }
+                first = false;
+                string(sb, e.getKey());
+                sb.append(':').append(e.getValue());
+            }
+            sb.append('}');
+            return this;
+        }
+
+        /** The last record's schema version and command (docs/json.md). */
+        Record schema(String command) {
+            return num("schema", SCHEMA).str("command", command);
+        }
+
+        @Override
+        public String toString() {
+            return sb + "}";
+        }
+    }
 
     static void string(StringBuilder sb, String s) {
         if (s == null) {

@@ -30,9 +30,9 @@ import patchsites.model.Verdict;
  * parallel and reported in argument order (directories: sorted paths).
  */
 final class KernelAudit {
-    /** One table of one file, reduced to what is printed. */
+    /** One table of one file, reduced to what is printed: its text lines, or its JSON records (entries, missing, table). */
     record TableResult(String table, Auditor.Method method, String methodDetail, int entries, Map<Verdict, Integer> verdicts, int invalid,
-            int missing, int extra, int duplicates, List<String> problemLines, List<String> problemJson) {
+            int missing, int extra, int duplicates, List<String> problemLines, List<String> json) {
         boolean consistent() {
             return invalid == 0 && missing == 0 && extra == 0 && duplicates == 0;
         }
@@ -117,7 +117,6 @@ final class KernelAudit {
 
     private TableResult reduce(String file, String table, Auditor.Report r) {
         List<String> lines = new ArrayList<>(), jsonLines = new ArrayList<>();
-        StringBuilder sb = new StringBuilder();
         for (Auditor.EntryReport e : r.entries()) {
             if (!verbose && e.problems().isEmpty()) {
                 continue;
@@ -128,53 +127,21 @@ final class KernelAudit {
                     e.assessment().verdict().label(),
                     e.problems().isEmpty() ? " (" + e.assessment().reason() + ")" : ": " + String.join("; ", e.problems())));
             if (json) {
-                sb.setLength(0);
-                head(sb, "entry", file, table);
-                sb.append(",\"entry\":").append(e.entry().index()).append(",\"section\":");
-                Json.string(sb, e.section());
-                sb.append(",\"offset\":").append(e.entry().siteOffset()).append(",\"address\":").append(
-                        Long.toUnsignedString(e.entry().siteAddress()));
-                sb.append(",\"kind\":");
-                Json.string(sb, e.kind() == null ? null : e.kind().label());
-                sb.append(",\"target\":");
-                Json.string(sb, e.target());
-                sb.append(",\"key\":");
-                Json.string(sb, e.entry().key());
-                sb.append(",\"verdict\":\"").append(e.assessment().verdict().label()).append("\",\"problems\":[");
-                for (int i = 0; i < e.problems().size(); i++) {
-                    sb.append(i == 0 ? "" : ",");
-                    Json.string(sb, e.problems().get(i));
-                }
-                sb.append("]}");
-                jsonLines.add(sb.toString());
+                jsonLines.add(JsonRecords.entry(file, null, table, r.linked(), e));
             }
         }
         for (CallSite m : r.missing()) {
             lines.add(String.format("  %s missing: %s+0x%x %s %s in %s has no entry", table, m.section(), m.offset(),
                     m.kind().label(), m.target(), m.function() == null ? "?" : m.function()));
             if (json) {
-                sb.setLength(0);
-                head(sb, "missing", file, table);
-                sb.append(",\"section\":");
-                Json.string(sb, m.section());
-                sb.append(",\"offset\":").append(m.offset()).append(",\"kind\":\"").append(m.kind().label())
-                        .append("\",\"target\":");
-                Json.string(sb, m.target());
-                sb.append(",\"function\":");
-                Json.string(sb, m.function());
-                sb.append('}');
-                jsonLines.add(sb.toString());
+                jsonLines.add(JsonRecords.missing(file, null, table, m));
             }
+        }
+        if (json) {
+            jsonLines.add(JsonRecords.table(file, null, table, r));
         }
         return new TableResult(table, r.method(), r.methodDetail(), r.entries().size(), new EnumMap<>(r.verdicts()), r.invalid(),
                 r.missing().size(), r.extra(), r.duplicates(), lines, jsonLines);
-    }
-
-    private static void head(StringBuilder sb, String type, String file, String table) {
-        sb.append("{\"type\":\"").append(type).append("\",\"file\":");
-        Json.string(sb, file);
-        sb.append(",\"table\":");
-        Json.string(sb, table);
     }
 
     /** Audits {@code files} on {@code threads} threads; prints per file, then per table; returns the exit status. */
@@ -222,20 +189,7 @@ final class KernelAudit {
                 methods.get(t.table()).merge(t.method(), 1, Integer::sum);
                 findings |= !t.consistent();
                 if (json) {
-                    t.problemJson().forEach(out::println);
-                    StringBuilder sb = new StringBuilder();
-                    head(sb, "table", r.file(), t.table());
-                    sb.append(",\"method\":\"").append(t.method().name().toLowerCase()).append("\",\"entries\":")
-                            .append(t.entries()).append(",\"verdicts\":{");
-                    boolean first = true;
-                    for (Map.Entry<Verdict, Integer> v : t.verdicts().entrySet()) {
-                        sb.append(first ? "" : ",").append('"').append(v.getKey().label()).append("\":").append(v.getValue());
-                        first = false;
-                    }
-                    sb.append("},\"invalid\":").append(t.invalid()).append(",\"missing\":").append(t.missing())
-                            .append(",\"extra\":").append(t.extra()).append(",\"duplicates\":").append(t.duplicates())
-                            .append(",\"consistent\":").append(t.consistent()).append('}');
-                    out.println(sb);
+                    t.json().forEach(out::println);
                 } else if (verbose || !t.consistent()) {
                     out.printf("%s: %s: %d entries; %d invalid, %d missing, %d extra, %d duplicates (checked by %s)%n",
                             r.file(), t.table(), t.entries(), t.invalid(), t.missing(), t.extra(), t.duplicates(),
@@ -247,29 +201,19 @@ final class KernelAudit {
         pool.shutdown();
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (bad == files.size()) {
+            if (json) { // the last record is always the summary (docs/json.md)
+                out.println(JsonRecords.auditSummary(true, files.size(), 0, 0, bad, 0, false));
+            }
             out.flush();
             return 2; // nothing was audited: the one-line errors say why, a table of zeros would not
         }
         if (json) {
+            int tables = 0;
             for (Map.Entry<String, long[]> e : totals.entrySet()) {
-                long[] s = e.getValue();
-                StringBuilder sb = new StringBuilder("{\"type\":\"kernel-table\",\"table\":");
-                Json.string(sb, e.getKey());
-                sb.append(",\"files\":").append(s[0]).append(",\"entries\":").append(s[1]).append(",\"invalid\":")
-                        .append(s[2]).append(",\"missing\":").append(s[3]).append(",\"extra\":").append(s[4])
-                        .append(",\"duplicates\":").append(s[5]).append(",\"methods\":{");
-                boolean first = true;
-                for (Map.Entry<Auditor.Method, Integer> m : methods.get(e.getKey()).entrySet()) {
-                    sb.append(first ? "" : ",").append('"').append(m.getKey().name().toLowerCase()).append("\":")
-                            .append(m.getValue());
-                    first = false;
-                }
-                sb.append("}}");
-                out.println(sb);
+                out.println(JsonRecords.kernelTable(e.getKey(), e.getValue(), methods.get(e.getKey())));
+                tables += (int) e.getValue()[0];
             }
-            out.printf("{\"type\":\"kernel\",\"files\":%d,\"linked\":%d,\"modules\":%d,\"bad_input\":%d,"
-                    + "\"consistent\":%b,\"seconds\":%.2f}%n", files.size(), linked, modules, bad, !findings && bad == 0,
-                    seconds);
+            out.println(JsonRecords.auditSummary(true, files.size(), linked, modules, bad, tables, !findings && bad == 0));
         } else {
             out.printf("kernel tables: %d files (%d linked, %d modules, %d unreadable), %.1f s%n", files.size(), linked,
                     modules, bad, seconds);

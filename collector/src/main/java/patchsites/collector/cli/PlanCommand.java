@@ -66,6 +66,9 @@ final class PlanCommand implements Callable<Integer> {
             description = "linux, aligned (default) or cacheline.")
     String x86Policy;
 
+    @Option(names = "--json", description = "One JSON object per site, then a summary object (docs/json.md).")
+    boolean json;
+
     @Parameters(paramLabel = "FILE", arity = "1", description = "A linked program (ET_EXEC or ET_DYN).")
     Path file;
 
@@ -87,14 +90,22 @@ final class PlanCommand implements Callable<Integer> {
             ElfFile elf = ElfFile.parse(src);
             Planner.Plan plan = Planner.plan(elf, section, TableLayout.parse(layout), key, to,
                     new ModelOptions(X86Policy.parse(x86Policy)));
-            print(out, plan);
-            if (!plan.transaction().feasible()) {
+            boolean feasible = plan.transaction().feasible();
+            if (!json) {
+                print(out, plan);
+            }
+            if (feasible && apply != null) {
+                AtomicFile.write(apply, file, ch -> Planner.apply(elf, plan, file, ch));
+                if (!json) {
+                    out.printf("wrote %s: %s re-targeted%n", apply, Diagnostics.count(plan.sites().size(), "site", "sites"));
+                }
+            }
+            if (json) {
+                printJson(out, plan, feasible && apply != null);
+            }
+            if (!feasible) {
                 out.flush();
                 return 1;
-            }
-            if (apply != null) {
-                AtomicFile.write(apply, file, ch -> Planner.apply(elf, plan, file, ch));
-                out.printf("wrote %s: %s re-targeted%n", apply, Diagnostics.count(plan.sites().size(), "site", "sites"));
             }
         } catch (IllegalArgumentException e) {
             diag.error(e.getMessage());
@@ -120,7 +131,7 @@ final class PlanCommand implements Callable<Integer> {
         for (Planner.Site s : plan.sites()) {
             Transaction.Step st = s.step();
             out.printf("  0x%x %s+0x%x %-9s %s -> %s  [%s] %s: %s%n", st.address(), s.section(), s.entry().siteOffset(),
-                    s.kind() == null ? "?" : s.kind().label(), hex(st.before()), hex(st.after()),
+                    s.kind() == null ? "?" : s.kind().label(), JsonRecords.hex(st.before()), JsonRecords.hex(st.after()),
                     s.oldTarget() == null ? "?" : s.oldTarget(), st.assessment().verdict().label(),
                     st.assessment().reason());
         }
@@ -133,11 +144,11 @@ final class PlanCommand implements Callable<Integer> {
         out.println(sb);
     }
 
-    private static String hex(byte[] b) {
-        StringBuilder s = new StringBuilder();
-        for (byte x : b) {
-            s.append(String.format("%02x", x & 0xff));
+    /** docs/json.md: a "patch" record per site, then a "summary". */
+    private void printJson(PrintWriter out, Planner.Plan plan, boolean applied) {
+        for (Planner.Site s : plan.sites()) {
+            out.println(JsonRecords.patch(file.toString(), s));
         }
-        return s.toString();
+        out.println(JsonRecords.planSummary(file.toString(), key, to, plan, applied ? apply.toString() : null));
     }
 }

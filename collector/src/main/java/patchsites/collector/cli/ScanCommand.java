@@ -86,7 +86,7 @@ final class ScanCommand implements Callable<Integer> {
     @Option(names = "--include-refs", description = "Also list relocations that reference a target without branching to it (kind ref).")
     boolean includeRefs;
 
-    @Option(names = "--json", description = "One JSON object per site and line.")
+    @Option(names = "--json", description = "One JSON object per site and line, then a summary object (docs/json.md).")
     boolean json;
 
     @Option(names = "--decode", description = "Decode every executable section that defines a target, also for global"
@@ -132,7 +132,7 @@ final class ScanCommand implements Callable<Integer> {
         UnmatchedTargets unmatched = matcher == null ? null : targetOptions.unmatched();
         Output output = json ? new JsonOutput(out) : new TableOutput(out, diag.quiet(), pointerScanner != null);
         boolean failed = scanFiles(spec, diag, files, jobs, scanners, "scan", json, (file, o) -> {
-            output.add(file, o.member, o.result, o.pointerSites(), o.givenUp());
+            output.add(file, o.member, o.result.arch(), SiteRow.ordered(o.result.sites(), o.pointerSites()), o.givenUp());
             if (unmatched != null) {
                 unmatched.observe(o.result);
             }
@@ -284,89 +284,39 @@ final class ScanCommand implements Callable<Integer> {
     private record Skipped(String member, String reason) {}
 
     private interface Output {
-        void add(String file, String member, ScanResult result, List<PointerSite> pointerSites,
-                List<GivenUpLoad> givenUp);
+        /** One object's rows, in (section, offset) order, and the loads of a slot it gave up on. */
+        void add(String file, String member, String arch, List<SiteRow> rows, List<GivenUpLoad> givenUp);
 
         void finish();
     }
 
+    /** docs/json.md: a "site" record per row, a "given-up" record per load not followed, then one "summary". */
     private static final class JsonOutput implements Output {
         private final PrintWriter out;
-        private final StringBuilder sb = new StringBuilder(256);
+        private final Map<SiteKind, Integer> counts = new EnumMap<>(SiteKind.class);
+        private int objects, givenUps;
 
         JsonOutput(PrintWriter out) {
             this.out = out;
         }
 
         @Override
-        public void add(String file, String member, ScanResult result, List<PointerSite> pointerSites,
-                List<GivenUpLoad> givenUp) {
-            for (CallSite s : result.sites()) {
-                start(file, member, result);
-                sb.append(",\"section\":");
-                Json.string(sb, s.section());
-                sb.append(",\"offset\":").append(s.offset());
-                sb.append(",\"length\":").append(s.length());
-                sb.append(",\"kind\":\"").append(s.kind().label()).append('"');
-                sb.append(",\"target\":");
-                Json.string(sb, s.target());
-                sb.append(",\"function\":");
-                Json.string(sb, s.function());
-                sb.append(",\"function_offset\":").append(s.functionOffset());
-                sb.append(",\"via\":\"").append(s.via().label()).append('"');
-                sb.append('}');
-                out.println(sb);
-            }
-            for (PointerSite s : pointerSites) {
-                start(file, member, result);
-                sb.append(",\"section\":");
-                Json.string(sb, s.section());
-                sb.append(",\"offset\":").append(s.offset());
-                sb.append(",\"length\":").append(s.length());
-                sb.append(",\"kind\":\"").append(s.kind().label()).append('"');
-                sb.append(",\"pointer\":");
-                Json.string(sb, s.pointer());
-                sb.append(",\"default\":");
-                Json.string(sb, s.defaultTarget());
-                sb.append(",\"function\":");
-                Json.string(sb, s.function());
-                sb.append(",\"function_offset\":").append(s.functionOffset());
-                sb.append(",\"via\":\"").append(CallSite.Via.RELOCATION.label()).append('"');
-                sb.append(",\"load_offset\":").append(s.loadOffset() < 0 ? "null" : Long.toString(s.loadOffset()));
-                sb.append(",\"retpoline\":").append(s.retpoline());
-                sb.append('}');
-                out.println(sb);
+        public void add(String file, String member, String arch, List<SiteRow> rows, List<GivenUpLoad> givenUp) {
+            objects++;
+            for (SiteRow s : rows) {
+                counts.merge(s.kind(), 1, Integer::sum);
+                out.println(JsonRecords.site(file, member, arch, s));
             }
             for (GivenUpLoad g : givenUp) {
-                start(file, member, result);
-                sb.append(",\"given_up\":true,\"section\":");
-                Json.string(sb, g.section());
-                sb.append(",\"offset\":").append(g.offset());
-                sb.append(",\"pointer\":");
-                Json.string(sb, g.pointer());
-                sb.append(",\"reason\":\"").append(g.reason()).append('"');
-                sb.append(",\"function\":");
-                Json.string(sb, g.function());
-                sb.append(",\"function_offset\":").append(g.functionOffset());
-                sb.append('}');
-                out.println(sb);
+                givenUps++;
+                out.println(JsonRecords.givenUp(file, member, arch, g));
             }
-        }
-
-        private void start(String file, String member, ScanResult result) {
-            sb.setLength(0);
-            sb.append("{\"file\":");
-            Json.string(sb, file);
-            if (member != null) {
-                sb.append(",\"member\":");
-                Json.string(sb, member);
-            }
-            sb.append(",\"arch\":");
-            Json.string(sb, result.arch());
         }
 
         @Override
-        public void finish() {}
+        public void finish() {
+            out.println(JsonRecords.scanSummary(objects, counts, givenUps));
+        }
     }
 
     /** Aligned columns, like objdump's; needs every row first to size the columns. */
@@ -390,46 +340,25 @@ final class ScanCommand implements Callable<Integer> {
         }
 
         @Override
-        public void add(String file, String member, ScanResult result, List<PointerSite> pointerSites,
-                List<GivenUpLoad> givenUp) {
+        public void add(String file, String member, String arch, List<SiteRow> rows, List<GivenUpLoad> givenUp) {
             objects++;
             for (GivenUpLoad g : givenUp) {
                 givenUpByReason.merge(g.reason(), 1, Integer::sum);
             }
             String where = Diagnostics.where(file, member);
-            // Direct and pointer sites interleaved in (section, offset) order.
-            List<Object[]> ordered = new ArrayList<>();
-            for (CallSite s : result.sites()) {
+            for (SiteRow s : rows) {
                 counts.merge(s.kind(), 1, Integer::sum);
                 decoded |= s.via() == CallSite.Via.DECODED;
-                ordered.add(new Object[] {s.sectionIndex(), s.offset(), row(where, s.section(), s.offset(), s.kind(),
-                        s.length(), s.target(), null, s.function(), s.functionOffset(), s.via())});
+                List<String> r = new ArrayList<>(List.of(where, s.section(), "0x" + Long.toHexString(s.offset()),
+                        s.kind().label(), s.length() == 0 ? "-" : Integer.toString(s.length()),
+                        s.pointer() != null ? s.pointer() : s.target()));
+                if (pointers) {
+                    r.add(s.defaultTarget() == null ? "-" : s.defaultTarget());
+                }
+                r.add(s.function() == null ? "-" : s.function() + "+0x" + Long.toHexString(s.functionOffset()));
+                r.add(s.via().label());
+                this.rows.add(r.toArray(new String[0]));
             }
-            for (PointerSite s : pointerSites) {
-                counts.merge(s.kind(), 1, Integer::sum);
-                ordered.add(new Object[] {s.sectionIndex(), s.offset(), row(where, s.section(), s.offset(), s.kind(),
-                        s.length(), s.pointer(), s.defaultTarget(), s.function(), s.functionOffset(),
-                        CallSite.Via.RELOCATION)});
-            }
-            if (!pointerSites.isEmpty() && !result.sites().isEmpty()) {
-                ordered.sort(java.util.Comparator.<Object[]>comparingInt(o -> (Integer) o[0])
-                        .thenComparingLong(o -> (Long) o[1]));
-            }
-            for (Object[] o : ordered) {
-                rows.add((String[]) o[2]);
-            }
-        }
-
-        private String[] row(String where, String section, long offset, SiteKind kind, int length, String target,
-                String defaultTarget, String function, long functionOffset, CallSite.Via via) {
-            List<String> r = new ArrayList<>(List.of(where, section, "0x" + Long.toHexString(offset), kind.label(),
-                    length == 0 ? "-" : Integer.toString(length), target));
-            if (pointers) {
-                r.add(defaultTarget == null ? "-" : defaultTarget);
-            }
-            r.add(function == null ? "-" : function + "+0x" + Long.toHexString(functionOffset));
-            r.add(via.label());
-            return r.toArray(new String[0]);
         }
 
         @Override

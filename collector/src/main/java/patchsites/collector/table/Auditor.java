@@ -76,8 +76,8 @@ public final class Auditor {
     public record EntryReport(TableEntry entry, String section, SiteKind kind, int length, String target,
             Assessment assessment, List<String> problems) {}
 
-    /** The whole table's findings. */
-    public record Report(String arch, String policy, boolean linked, Method method, String methodDetail,
+    /** The whole table's findings; {@code policyId} is {@link PatchRules#policyId}, {@code policy} its prose. */
+    public record Report(String arch, String policyId, String policy, boolean linked, Method method, String methodDetail,
             List<EntryReport> entries,
             List<CallSite> missing, Map<Verdict, Integer> verdicts, int placementDependent, int extra, int duplicates,
             int invalid) {
@@ -247,7 +247,7 @@ public final class Auditor {
                 missing.add(s.getValue());
             }
         }
-        return new Report(arch.abi().name(), rules.policy(), linked, method, methodDetail, reports, missing, verdicts, placementDependent,
+        return new Report(arch.abi().name(), rules.policyId(), rules.policy(), linked, method, methodDetail, reports, missing, verdicts, placementDependent,
                 extra, duplicates, invalid);
     }
 

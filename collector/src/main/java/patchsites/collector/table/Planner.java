@@ -28,9 +28,12 @@ public final class Planner {
     public record Site(TableEntry entry, String section, SiteKind kind, String oldTarget, long fileOffset,
             Transaction.Step step) {}
 
-    /** The plan: its sites in table order and the transaction they form. */
-    /** {@code syncRounds}: the transaction's cost in the architecture's kernel terms (PatchRules.syncRounds). */
-    public record Plan(String arch, String policy, long keyAddress, long newTarget, List<Site> sites,
+    /**
+     * The plan: its sites in table order and the transaction they form. {@code policyId} and
+     * {@code policy}: PatchRules.policyId and its prose; {@code syncRounds}: the transaction's cost
+     * in the architecture's kernel terms (PatchRules.syncRounds).
+     */
+    public record Plan(String arch, String policyId, String policy, long keyAddress, long newTarget, List<Site> sites,
             Transaction transaction, String syncRounds) {}
 
     private Planner() {}
@@ -79,7 +82,7 @@ public final class Planner {
             sites.add(new Site(e, elf.sectionName(sec), len > 0 ? rules.decodeKind(insn) : null,
                     len <= 0 ? null : map.symbolAt(current), elf.sectionOffset(sec) + e.siteOffset(), step));
         }
-        return new Plan(arch.abi().name(), baseRules.policy(), keyAddress, newTarget, sites, tx, baseRules.syncRounds(tx));
+        return new Plan(arch.abi().name(), baseRules.policyId(), baseRules.policy(), keyAddress, newTarget, sites, tx, baseRules.syncRounds(tx));
     }
 
     /** Writes the whole object with every planned site's new bytes in place. */

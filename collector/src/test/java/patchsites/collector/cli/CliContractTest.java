@@ -39,8 +39,8 @@ import patchsites.collector.fixtures.Tools;
  * test time: the JSON lines, their order, the targets file, exit statuses and one-line errors.
  */
 class CliContractTest {
-    private static final Set<String> KEYS = Set.of("file", "arch", "section", "offset", "length", "kind", "target",
-            "function", "function_offset", "via");
+    private static final Set<String> KEYS = Set.of("type", "file", "arch", "section", "offset", "length", "kind", "target",
+            "pointer", "default", "function", "function_offset", "via");
     private static final Set<String> KINDS = Set.of("call", "tail", "cond-tail", "ref");
 
     /** No local targets, so scanning it prints no warning: stderr is all errors. */
@@ -127,21 +127,24 @@ class CliContractTest {
         assertEquals("x86_64", row.get("arch"));
         assertTrue(row.get("section") instanceof String, () -> "section: " + row);
         assertTrue(row.get("offset") instanceof Long && (Long) row.get("offset") >= 0, () -> "offset: " + row);
-        assertTrue(row.get("length") instanceof Long, () -> "length: " + row);
+        assertEquals("site", row.get("type"));
         assertTrue(KINDS.contains(row.get("kind")), () -> "kind: " + row);
         assertTrue(row.get("target") instanceof String, () -> "target: " + row);
         assertTrue(row.get("function") == null || row.get("function") instanceof String, () -> "function: " + row);
-        assertTrue(row.get("function_offset") instanceof Long && (Long) row.get("function_offset") >= 0,
-                () -> "function_offset: " + row);
         assertTrue(Set.of("relocation", "decoded").contains(row.get("via")), () -> "via: " + row);
-        long length = (Long) row.get("length");
+        assertEquals(null, row.get("pointer"), () -> "a direct site has no pointer slot: " + row);
+        assertEquals(null, row.get("default"), () -> "a direct site has no default: " + row);
         if (row.get("kind").equals("ref")) {
-            assertEquals(0, length, () -> "a ref has length 0: " + row);
+            assertEquals(null, row.get("length"), () -> "a ref has no length (the text output's -): " + row);
         } else {
-            assertTrue(length >= 5, () -> "a branch is at least 5 bytes: " + row);
+            assertTrue(row.get("length") instanceof Long && (Long) row.get("length") >= 5,
+                    () -> "a branch is at least 5 bytes: " + row);
         }
         if (row.get("function") == null) {
-            assertEquals(0L, row.get("function_offset"), () -> "no function, offset 0: " + row);
+            assertEquals(null, row.get("function_offset"), () -> "no function, no offset: " + row);
+        } else {
+            assertTrue(row.get("function_offset") instanceof Long && (Long) row.get("function_offset") >= 0,
+                    () -> "function_offset: " + row);
         }
     }
 
@@ -244,8 +247,9 @@ class CliContractTest {
     void noSitesIsNotAnError() {
         ScanRun run = ScanRun.scan("--target=__no_such_symbol", "--json", plain.toString());
         assertEquals(0, run.rc(), run::describe);
-        assertEquals("", run.out());
-        // Only the warning that the name is nowhere (a static default inlined everywhere leaves none).
+        assertEquals("{\"type\":\"summary\",\"schema\":1,\"command\":\"scan\",\"objects\":1,\"sites\":0,\"kinds\":{}}\n",
+                run.out());
+        // Only the warning that the name is nowhere (misspelled, or a static default inlined everywhere).
         assertEquals(EmitWithoutSitesTest.unmatched("--target=__no_such_symbol"), run.err());
     }
 

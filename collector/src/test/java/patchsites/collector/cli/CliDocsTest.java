@@ -26,7 +26,7 @@ class CliDocsTest {
                 + " mvn -q -B test -pl collector -Dtest=CliDocsTest -Dpatchsites.updateDocs=true");
     }
 
-    private static Path repositoryRoot() {
+    static Path repositoryRoot() {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             if (Files.isDirectory(p.resolve("docs")) && Files.isRegularFile(p.resolve("patchsites"))) {
                 return p;

@@ -141,8 +141,12 @@ class CliMessagesTest {
         assertTrue(quiet.out().contains("  missing: "), quiet::describe);
     }
 
-    /** A linked program with a table of its two calls to ext, for {@code cc} (gcc or a cross gcc). */
     private Path linkedProgram(List<String> cc, String name) {
+        return linkedProgram(dir, cc, name);
+    }
+
+    /** A linked program in {@code dir/name} with a table (.ext_sites, site) of its calls to ext, for {@code cc}. */
+    static Path linkedProgram(Path dir, List<String> cc, String name) {
         Path sub = dir.resolve(name);
         try {
             Files.createDirectories(sub);

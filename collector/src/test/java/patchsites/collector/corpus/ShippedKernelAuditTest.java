@@ -128,7 +128,8 @@ class ShippedKernelAuditTest {
         assertEquals("", r.err);
         String[] lines = r.out.split("\n");
         String last = lines[lines.length - 1];
-        assertEquals("kernel", field(last, "type"), last);
+        assertEquals("summary", field(last, "type"), last);
+        assertEquals("audit", field(last, "command"), last);
         Map<String, Long> total = numbers(last);
         assertEquals(kos + 1, total.get("files"), last);
         assertEquals(1, total.get("linked"), last);

@@ -246,7 +246,7 @@ class KbuildScriptsTest {
     private int tableEntries(Path tree, Map<String, String> env, String file, String target) {
         String json = Kbuild.run(tree, env, tmp.resolve("bin/patchsites").toString(), "scan", "--target=" + target, "--json",
                 file).ok().out();
-        return (int) json.lines().filter(l -> !l.isBlank()).count();
+        return (int) json.lines().filter(l -> l.startsWith("{\"type\":\"site\",")).count();
     }
 
     /** Entries between __start_static_call_sites and __stop_static_call_sites in the linked vmlinux. */

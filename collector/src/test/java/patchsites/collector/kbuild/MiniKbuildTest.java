@@ -128,7 +128,8 @@ class MiniKbuildTest {
         assertTrue(!sections.contains(" .static_call_sites "), sections);
         Tools.Result audit = Kbuild.run(tree, env, bin.resolve("patchsites").toString(), "audit", "--section=.static_call_sites",
                 "--layout=site-key", "--json", "vmlinux").ok();
-        assertTrue(audit.out().contains("\"summary\":true,\"table\":\".static_call_sites\""), audit::describe);
+        assertTrue(audit.out().contains("{\"type\":\"table\",\"file\":\"vmlinux\",\"table\":\".static_call_sites\","),
+                audit::describe);
         assertTrue(audit.out().contains("\"entries\":" + entries + ",") && audit.out().contains("\"invalid\":0,"),
                 audit::describe);
 
@@ -317,7 +318,7 @@ class MiniKbuildTest {
     /** Call sites (call, tail, cond-tail) of the targets in vmlinux.a, by patchsites scan --json. */
     private int scanCount(String target) {
         String json = Kbuild.run(tree, env, bin.resolve("patchsites").toString(), "scan", "--target=" + target, "--json", "vmlinux.a").ok().out();
-        return (int) json.lines().filter(l -> !l.isBlank()).count();
+        return (int) json.lines().filter(l -> l.startsWith("{\"type\":\"site\",")).count();
     }
 
     private Map<String, Long> symbols(Path program) {

@@ -1,0 +1,158 @@
+package patchsites.collector.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import patchsites.collector.scan.CallSite;
+import patchsites.collector.scan.GivenUpLoad;
+import patchsites.collector.table.Auditor;
+import patchsites.collector.table.Planner;
+import patchsites.isa.SiteKind;
+import patchsites.model.Transaction;
+import patchsites.model.Verdict;
+
+/**
+ * Every record that {@code --json} prints, one writer each, used by every command that prints
+ * it: docs/json.md describes them in this order and docs/json.schema.json is their schema
+ * (JsonSchemaTest validates real output of every command against it). A field without a value is
+ * {@code null}, never left out, except {@code member}, present only for archive members.
+ */
+final class JsonRecords {
+    private JsonRecords() {}
+
+    // ---- scan ----
+
+    /** scan: one site (direct, through a pointer, or with --include-refs a reference). */
+    static String site(String file, String member, String arch, SiteRow s) {
+        boolean inFunction = s.function() != null;
+        return new Json.Record("site").str("file", file).optional("member", member).str("arch", arch)
+                .str("section", s.section()).unsigned("offset", s.offset())
+                .numOrNull("length", s.length() == 0 ? null : (long) s.length()).str("kind", s.kind().label())
+                .str("target", s.target()).str("pointer", s.pointer()).str("default", s.defaultTarget())
+                .str("function", s.function()).unsignedOrNull("function_offset", inFunction ? s.functionOffset() : null)
+                .str("via", s.via().label()).unsignedOrNull("load_offset", s.loadOffset())
+                .boolOrNull("retpoline", s.retpoline()).toString();
+    }
+
+    /** scan --pointer: a load of a slot that the scan did not follow to a call (docs/pointers.md). */
+    static String givenUp(String file, String member, String arch, GivenUpLoad g) {
+        return new Json.Record("given-up").str("file", file).optional("member", member).str("arch", arch)
+                .str("section", g.section()).unsigned("offset", g.offset()).str("pointer", g.pointer())
+                .str("reason", g.reason()).str("function", g.function())
+                .unsignedOrNull("function_offset", g.function() != null ? g.functionOffset() : null).toString();
+    }
+
+    /** scan: the last record; {@code givenUp}: given-up records printed. */
+    static String scanSummary(int objects, Map<SiteKind, Integer> kinds, int givenUp) {
+        Map<String, Integer> byLabel = new LinkedHashMap<>();
+        int sites = 0;
+        for (Map.Entry<SiteKind, Integer> e : kinds.entrySet()) {
+            byLabel.put(e.getKey().label(), e.getValue());
+            sites += e.getValue();
+        }
+        return new Json.Record("summary").schema("scan").num("objects", objects).num("sites", sites)
+                .counts("kinds", byLabel).num("given_up", givenUp).toString();
+    }
+
+    // ---- audit (also --kernel) ----
+
+    /** audit: one table entry, the branch found at its site and the runtime model's verdict. */
+    static String entry(String file, String member, String table, boolean linked, Auditor.EntryReport e) {
+        return new Json.Record("entry").str("file", file).optional("member", member).str("table", table)
+                .num("entry", e.entry().index()).str("section", e.section()).unsigned("offset", e.entry().siteOffset())
+                .unsignedOrNull("address", linked ? e.entry().siteAddress() : null)
+                .numOrNull("length", e.length() > 0 ? (long) e.length() : null)
+                .str("kind", e.kind() == null ? null : e.kind().label()).str("target", e.target())
+                .str("key", e.entry().key()).bool("tail", e.entry().tail())
+                .str("verdict", e.assessment().verdict().label()).str("reason", e.assessment().reason())
+                .num("sync_rounds", e.assessment().syncRounds())
+                .bool("placement_dependent", e.assessment().placementDependent()).strings("problems", e.problems())
+                .toString();
+    }
+
+    /** audit: a site the code has and the table lacks. */
+    static String missing(String file, String member, String table, CallSite m) {
+        return new Json.Record("missing").str("file", file).optional("member", member).str("table", table)
+                .str("section", m.section()).unsigned("offset", m.offset()).str("kind", m.kind().label())
+                .str("target", m.target()).str("function", m.function()).toString();
+    }
+
+    /** audit: one table of one file, after its entry and missing records. */
+    static String table(String file, String member, String table, Auditor.Report r) {
+        // Not checked (no relocations, no decoder): null, not 0.
+        boolean checked = r.method() != Auditor.Method.NONE;
+        return new Json.Record("table").str("file", file).optional("member", member).str("table", table)
+                .str("arch", r.arch()).str("policy", r.policyId()).str("policy_text", r.policy())
+                .bool("linked", r.linked()).str("method", methodId(r.method()))
+                .num("entries", r.entries().size()).counts("verdicts", verdicts(r.verdicts()))
+                .num("placement_dependent", r.placementDependent()).num("invalid", r.invalid())
+                .numOrNull("missing", checked ? (long) r.missing().size() : null)
+                .numOrNull("extra", checked ? (long) r.extra() : null).num("duplicates", r.duplicates())
+                .bool("consistent", r.consistent()).toString();
+    }
+
+    /** audit --kernel: one table over the whole package; {@code totals}: files, entries, invalid, missing, extra, duplicates. */
+    static String kernelTable(String table, long[] totals, Map<Auditor.Method, Integer> methods) {
+        Map<String, Integer> byId = new LinkedHashMap<>();
+        methods.forEach((m, n) -> byId.put(methodId(m), n));
+        return new Json.Record("kernel-table").str("table", table).num("files", totals[0]).num("entries", totals[1])
+                .num("invalid", totals[2]).num("missing", totals[3]).num("extra", totals[4])
+                .num("duplicates", totals[5]).counts("methods", byId).toString();
+    }
+
+    /**
+     * audit: the last record. {@code files}: files given (or found under a directory with
+     * --kernel); {@code linked} and {@code objects}: linked programs and relocatable objects read;
+     * {@code badInput}: files that could not be audited.
+     */
+    static String auditSummary(boolean kernel, int files, int linked, int objects, int badInput, int tables,
+            boolean consistent) {
+        return new Json.Record("summary").schema("audit").bool("kernel", kernel).num("files", files)
+                .num("linked", linked).num("objects", objects).num("bad_input", badInput).num("tables", tables)
+                .bool("consistent", consistent).toString();
+    }
+
+    /** The method's id: its name in lower case ({@code relocations}, {@code decoding}, {@code none}). */
+    static String methodId(Auditor.Method m) {
+        return m.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    // ---- plan ----
+
+    /** plan: one site of the key, its bytes before and after and its verdict. */
+    static String patch(String file, Planner.Site s) {
+        Transaction.Step st = s.step();
+        return new Json.Record("patch").str("file", file).unsigned("address", st.address())
+                .str("section", s.section()).unsigned("offset", s.entry().siteOffset())
+                .str("kind", s.kind() == null ? null : s.kind().label()).str("before", hex(st.before()))
+                .str("after", hex(st.after())).str("old_target", s.oldTarget())
+                .str("verdict", st.assessment().verdict().label()).str("reason", st.assessment().reason())
+                .num("sync_rounds", st.assessment().syncRounds()).toString();
+    }
+
+    /** plan: the last record; {@code applied}: the --apply file written, else null. */
+    static String planSummary(String file, String key, String to, Planner.Plan plan, String applied) {
+        Transaction tx = plan.transaction();
+        return new Json.Record("summary").schema("plan").str("file", file).str("arch", plan.arch())
+                .str("policy", plan.policyId()).str("policy_text", plan.policy()).str("key", key)
+                .unsigned("key_address", plan.keyAddress()).str("to", to).unsigned("new_target", plan.newTarget())
+                .num("sites", plan.sites().size()).counts("verdicts", verdicts(tx.byVerdict()))
+                .num("sync_rounds", tx.roundsOneByOne()).num("sync_rounds_batched", tx.roundsBatched())
+                .num("stop_machine_rounds", tx.stopMachineRounds()).bool("feasible", tx.feasible())
+                .str("applied", applied).toString();
+    }
+
+    /** Bytes as lower-case hex, as plan's text output prints them. */
+    static String hex(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (byte x : b) {
+            s.append(String.format("%02x", x & 0xff));
+        }
+        return s.toString();
+    }
+
+    private static Map<String, Integer> verdicts(Map<Verdict, Integer> v) {
+        Map<String, Integer> byLabel = new LinkedHashMap<>();
+        v.forEach((k, n) -> byLabel.put(k.label(), n));
+        return byLabel;
+    }
+}
