@@ -58,8 +58,8 @@ final class TargetIndex {
                 continue;
             }
             int len = names.length(off);
-            if (!matcher.matches(names.bytes(), off, len)) {
-                continue;
+            if (!matcher.matches(names.bytes(), off, len) || symbols.isMappingSymbol(i)) {
+                continue; // ($x: issue 13 item 11, --target='*' made every mapping symbol a target)
             }
             kind[i] = NAMED;
             if (patternsMatched.size() < patterns) {

@@ -236,4 +236,73 @@ class CliMessagesTest {
         }
         assertFalse(Files.exists(dir.resolve("out.o")));
     }
+
+    /** A C file with 30 static functions, each called once from entry: 30 local targets for --target='*'. */
+    private Path manyStatics() {
+        StringBuilder c = new StringBuilder("extern int ext(int);\n");
+        StringBuilder sum = new StringBuilder("int entry(int x) { return 0");
+        for (int i = 0; i < 30; i++) {
+            c.append("static __attribute__((noinline)) int s").append(i).append("(int x) { return ext(x) + ").append(i)
+                    .append("; }\n");
+            sum.append(" + s").append(i).append("(x)");
+        }
+        return Tools.write(dir, "many.c", c.append(sum).append("; }\n").toString());
+    }
+
+    /** readelf's symbols of {@code obj}: "TYPE BIND NAME" per symbol. */
+    private static List<String[]> symbols(Cross tc, Path obj) {
+        return tc.readelf(obj, "-sW").out().lines().map(l -> l.trim().split("\\s+"))
+                .filter(f -> f.length >= 8 && f[0].endsWith(":")).map(f -> new String[] {f[3], f[4], f[7]}).toList();
+    }
+
+    /**
+     * Issue 13, item 11: --target='*' makes every static function a local target, and (ARM,
+     * AArch64, RISC-V) every mapping symbol ($x) one more. One warning per kind and object, with
+     * the count that readelf and objdump give, not one line per symbol; mapping symbols are never
+     * targets (a decoded call to s0 was reported as a call to $x, which sits at the same address).
+     */
+    @Test
+    void localTargetsAreOneWarningPerKindWithACount() {
+        // arm64: decoded. The count of local functions is readelf's; of calls without relocation, objdump's.
+        Path a64 = Cross.ARM64.compile(manyStatics(), "many-a64.o", "-O2");
+        List<String[]> syms = symbols(Cross.ARM64, a64);
+        long locals = syms.stream().filter(f -> f[0].equals("FUNC") && f[1].equals("LOCAL")).count();
+        assertEquals(30, locals, "fixture: the statics");
+        assertTrue(syms.stream().anyMatch(f -> f[2].equals("$x")), "fixture: a mapping symbol");
+        String dis = Tools.ok(dir, Cross.ARM64.objdump(), "-dr", a64.toString());
+        long unrelocated = 0;
+        String[] lines = dis.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            boolean relocated = i + 1 < lines.length && lines[i + 1].contains("R_AARCH64_");
+            if (lines[i].matches(".*\\sbl\\s+[0-9a-f]+ <s\\d+>.*") && !relocated) {
+                unrelocated++;
+            }
+        }
+        assertEquals(30, unrelocated, dis);
+        Run r = run("scan", "--target=*", a64.toString());
+        assertEquals(0, r.rc(), r::describe);
+        assertEquals(List.of("patchsites: " + a64 + ": warning: " + locals + " targets are local (static) (s0 in .text,"
+                + " s1 in .text, s2 in .text, and " + (locals - 3) + " more): " + unrelocated + " call sites have no"
+                + " relocation (the assembler resolved them) and were found only by decoding; for calls the linker sees,"
+                + " call a wrapper name that 'patchsites stubs --alias=WRAPPER=TARGET' defines (docs/design.md, \"Calls"
+                + " without relocations\")"), r.err().lines().toList(), r::describe);
+        assertFalse(r.out().contains("$x"), r::describe);
+        assertTrue(r.out().lines().anyMatch(l -> l.matches(".* call +4 +s0 +entry\\+0x[0-9a-f]+ +decoded")), r::describe);
+        // emit says it once too.
+        Run emit = run("emit", "--target=*", "--section=.all", "--layout=site", "-o", dir.resolve("out.o").toString(),
+                a64.toString());
+        assertEquals(1, emit.err().lines().count(), emit::describe);
+
+        // riscv64 is not decoded: one warning for its 30 local targets, none for its 31 mapping symbols.
+        Path rv = Cross.RISCV64.compile(manyStatics(), "many-rv.o", "-O2", "-ffunction-sections");
+        List<String[]> rvSyms = symbols(Cross.RISCV64, rv);
+        long rvLocals = rvSyms.stream().filter(f -> f[0].equals("FUNC") && f[1].equals("LOCAL")).count();
+        assertTrue(rvSyms.stream().filter(f -> f[2].startsWith("$x")).count() > 1, "fixture: mapping symbols");
+        Run rvRun = run("scan", "--target=*", rv.toString());
+        assertEquals(0, rvRun.rc(), rvRun::describe);
+        assertEquals(1, rvRun.err().lines().count(), rvRun::describe);
+        assertTrue(rvRun.err().startsWith("patchsites: " + rv + ": warning: " + rvLocals + " targets are local symbols in"
+                + " code (s0 in .text.s0, s1 in .text.s1, s2 in .text.s2, and " + (rvLocals - 3) + " more): "),
+                rvRun::describe);
+    }
 }
