@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import patchsites.collector.scan.CallSite;
 import patchsites.collector.scan.GivenUpLoad;
+import patchsites.collector.scan.PointerCensus;
 import patchsites.collector.table.Auditor;
 import patchsites.collector.table.Planner;
 import patchsites.isa.SiteKind;
@@ -51,6 +52,34 @@ final class JsonRecords {
         }
         return new Json.Record("summary").schema("scan").num("objects", objects).num("sites", sites)
                 .counts("kinds", byLabel).num("given_up", givenUp).toString();
+    }
+
+    // ---- pointers ----
+
+    /** pointers: one function-pointer slot of the census, in rank order (docs/pointers.md). */
+    static String slot(int rank, PointerCensus.Slot s) {
+        return new Json.Record("slot").num("rank", rank).str("slot", s.slot).str("object", s.object)
+                .unsigned("offset", s.offset).str("file", s.file).num("sites", s.sites)
+                .num("memory_indirect", s.memoryIndirect).num("loaded", s.loaded).num("retpoline", s.retpolined)
+                .num("tail", s.tail).num("objects", s.objects).str("default", s.defaultTarget).num("stores", s.stores)
+                .num("stores_init", s.storesInit).num("address_taken", s.addressTaken())
+                .num("address_taken_init", s.addressTakenInit()).bool("defined", s.defined())
+                .str("written", s.written().label()).num("score", s.score()).num("loads_given_up", s.givenUp)
+                .toString();
+    }
+
+    /** pointers: the last record; the counts are over every slot, also those --top leaves out. */
+    static String pointersSummary(java.util.List<PointerCensus.Slot> ranked, int objects, int givenUp) {
+        long sites = 0, memory = 0, loaded = 0, retpolined = 0;
+        for (PointerCensus.Slot s : ranked) {
+            sites += s.sites;
+            memory += s.memoryIndirect;
+            loaded += s.loaded;
+            retpolined += s.retpolined;
+        }
+        return new Json.Record("summary").schema("pointers").num("slots", ranked.size()).num("sites", sites)
+                .num("memory_indirect", memory).num("loaded", loaded).num("retpoline", retpolined)
+                .num("objects", objects).num("given_up", givenUp).toString();
     }
 
     // ---- audit (also --kernel) ----

@@ -57,7 +57,8 @@ final class PointersCommand implements Callable<Integer> {
     @Mixin
     JobsOption jobs;
 
-    @Option(names = "--json", description = "One JSON object per slot and line, in rank order (docs/pointers.md).")
+    @Option(names = "--json", description = "One JSON object per slot and line, in rank order, then a summary object"
+            + " (docs/json.md).")
     boolean json;
 
     @Option(names = "--top", paramLabel = "N", description = "List only the first N slots of the ranking.")
@@ -92,7 +93,11 @@ final class PointersCommand implements Callable<Integer> {
         List<PointerCensus.Slot> ranked = census.ranked();
         List<PointerCensus.Slot> shown = top == null ? ranked : ranked.subList(0, Math.min(top, ranked.size()));
         if (json) {
-            printJson(out, shown);
+            int rank = 0;
+            for (PointerCensus.Slot slot : shown) {
+                out.println(JsonRecords.slot(++rank, slot));
+            }
+            out.println(JsonRecords.pointersSummary(ranked, census.inputs(), givenUp[0]));
         } else {
             printTable(out, shown);
             if (!diag.quiet()) {
@@ -149,40 +154,6 @@ final class PointersCommand implements Callable<Integer> {
                 }
             }
             out.println(sb.toString().stripTrailing());
-        }
-    }
-
-    private static void printJson(PrintWriter out, List<PointerCensus.Slot> slots) {
-        StringBuilder sb = new StringBuilder(512);
-        int rank = 0;
-        for (PointerCensus.Slot s : slots) {
-            sb.setLength(0);
-            sb.append("{\"rank\":").append(++rank);
-            sb.append(",\"slot\":");
-            Json.string(sb, s.slot);
-            sb.append(",\"object\":");
-            Json.string(sb, s.object);
-            sb.append(",\"offset\":").append(s.offset);
-            sb.append(",\"file\":");
-            Json.string(sb, s.file);
-            sb.append(",\"sites\":").append(s.sites);
-            sb.append(",\"memory_indirect\":").append(s.memoryIndirect);
-            sb.append(",\"loaded\":").append(s.loaded);
-            sb.append(",\"retpoline\":").append(s.retpolined);
-            sb.append(",\"tail\":").append(s.tail);
-            sb.append(",\"objects\":").append(s.objects);
-            sb.append(",\"default\":");
-            Json.string(sb, s.defaultTarget);
-            sb.append(",\"stores\":").append(s.stores);
-            sb.append(",\"stores_init\":").append(s.storesInit);
-            sb.append(",\"address_taken\":").append(s.addressTaken());
-            sb.append(",\"address_taken_init\":").append(s.addressTakenInit());
-            sb.append(",\"defined\":").append(s.defined());
-            sb.append(",\"written\":\"").append(s.written().label()).append('"');
-            sb.append(",\"score\":").append(s.score());
-            sb.append(",\"loads_given_up\":").append(s.givenUp);
-            sb.append('}');
-            out.println(sb);
         }
     }
 }

@@ -40,7 +40,7 @@ import patchsites.collector.fixtures.Tools;
  */
 class CliContractTest {
     private static final Set<String> KEYS = Set.of("type", "file", "arch", "section", "offset", "length", "kind", "target",
-            "pointer", "default", "function", "function_offset", "via");
+            "pointer", "default", "function", "function_offset", "via", "load_offset", "retpoline");
     private static final Set<String> KINDS = Set.of("call", "tail", "cond-tail", "ref");
 
     /** No local targets, so scanning it prints no warning: stderr is all errors. */
@@ -247,7 +247,7 @@ class CliContractTest {
     void noSitesIsNotAnError() {
         ScanRun run = ScanRun.scan("--target=__no_such_symbol", "--json", plain.toString());
         assertEquals(0, run.rc(), run::describe);
-        assertEquals("{\"type\":\"summary\",\"schema\":1,\"command\":\"scan\",\"objects\":1,\"sites\":0,\"kinds\":{}}\n",
+        assertEquals("{\"type\":\"summary\",\"schema\":1,\"command\":\"scan\",\"objects\":1,\"sites\":0,\"kinds\":{},\"given_up\":0}\n",
                 run.out());
         // Only the warning that the name is nowhere (misspelled, or a static default inlined everywhere).
         assertEquals(EmitWithoutSitesTest.unmatched("--target=__no_such_symbol"), run.err());

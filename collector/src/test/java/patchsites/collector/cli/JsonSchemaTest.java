@@ -126,6 +126,14 @@ class JsonSchemaTest {
         assertTrue(records.stream().anyMatch(n -> "icall".equals(n.path("kind").asText()) && !n.get("default").isNull()),
                 "a pointer site with its default");
 
+        // Loaded pointers (iload, through retpoline thunks), the loads the scan gives up on, and the census.
+        Path loaded = Tools.compileC(Tools.resource("fixtures/x86_loaded_pointers.c", dir), "l.o", "-fno-pic",
+                "-mcmodel=kernel", "-mindirect-branch=thunk-extern", "-mfunction-return=thunk-extern");
+        json(0, "scan", "--json", "--pointer=*_ops", loaded.toString());
+        assertTrue(records.stream().anyMatch(n -> n.path("kind").asText().startsWith("iload")
+                && n.get("retpoline").asBoolean() && n.get("load_offset").isIntegralNumber()), "a loaded site");
+        json(0, "pointers", "--json", "--pointer=*_ops", loaded.toString(), ptrs.toString());
+
         // A linked program: audit (missing and extra found by decoding), plan and plan --apply; the
         // same program stripped: no symbols to decode by, missing and extra not checked (null).
         Path prog = CliMessagesTest.linkedProgram(dir, List.of("gcc"), "prog");
@@ -189,7 +197,7 @@ class JsonSchemaTest {
     void theOldShapesAreRejected() throws IOException {
         String site = "{\"type\":\"site\",\"file\":\"k.o\",\"arch\":\"x86_64\",\"section\":\".text\",\"offset\":4,"
                 + "\"length\":5,\"kind\":\"call\",\"target\":\"ext\",\"pointer\":null,\"default\":null,\"function\":\"a\","
-                + "\"function_offset\":4,\"via\":\"relocation\"}";
+                + "\"function_offset\":4,\"via\":\"relocation\",\"load_offset\":null,\"retpoline\":null}";
         assertTrue(schema.validate(MAPPER.readTree(site)).isEmpty(), "the good one is accepted");
         String ref = site.replace("\".text\"", "\".data\"").replace("\"kind\":\"call\"", "\"kind\":\"ref\"")
                 .replace("\"length\":5", "\"length\":null").replace("\"function\":\"a\"", "\"function\":null")
@@ -210,6 +218,7 @@ class JsonSchemaTest {
                 site.replace("\"pointer\":null", "\"pointer\":\"pv_ops+0x8\""),
                 site.replace("\"kind\":\"call\"", "\"kind\":\"icall\""),
                 site.replace(",\"via\":\"relocation\"", ""),
+                site.replace("\"load_offset\":null", "\"load_offset\":4"),
                 // audit: a prose policy, and 0 missing where nothing was checked
                 table.replace("\"x86-aligned\"", "\"x86 policy aligned: one store when the rel32 field is 4-byte aligned\""),
                 table.replace("\"decoding\"", "\"none\""),

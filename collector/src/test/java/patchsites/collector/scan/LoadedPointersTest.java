@@ -40,9 +40,11 @@ class LoadedPointersTest {
         assertEquals(0, run.rc(), run.describe());
         Set<String> sites = new TreeSet<>(), loads = new TreeSet<>();
         Map<String, String> outcome = new TreeMap<>(); // function -> kinds and reasons
-        for (Map<String, Object> r : run.json()) {
+        List<Map<String, Object>> records = new java.util.ArrayList<>(run.json());
+        records.addAll(run.records("given-up"));
+        for (Map<String, Object> r : records) {
             String function = (String) r.get("function");
-            if (Boolean.TRUE.equals(r.get("given_up"))) {
+            if ("given-up".equals(r.get("type"))) {
                 loads.add(r.get("section") + "+0x" + hex(r.get("offset")) + " " + r.get("pointer"));
                 outcome.merge(function, (String) r.get("reason"), (a, b) -> a + "," + b);
                 continue;

@@ -73,7 +73,7 @@ class PointersCensusTest {
         ScanRun run = run("pointers", "--pointer=*_ops", "--json", obj.toString());
         assertEquals(0, run.rc(), run.describe());
         List<String> actualOrder = new ArrayList<>();
-        for (Map<String, Object> j : run.json()) {
+        for (Map<String, Object> j : run.records("slot")) {
             String slot = (String) j.get("slot");
             actualOrder.add(slot);
             Row r = expected.get(slot);
