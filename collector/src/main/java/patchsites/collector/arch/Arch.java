@@ -27,8 +27,9 @@ public interface Arch {
     boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext boundary, DecodedBranch out);
 
     /**
-     * For the decoding pass (calls the assembler resolved itself, so without a relocation): the
-     * codec of this instruction set's direct branches, or null where the scan does not decode.
+     * For the decoding pass (calls the assembler resolved itself, so without a relocation, and
+     * linked programs that kept none): the codec of this instruction set's direct branches, or
+     * null where the scan does not decode.
      * The pass asks the codec for a branch at each instruction boundary that
      * {@link #instructionLength} steps to.
      */
@@ -122,18 +123,6 @@ public interface Arch {
      * a branch.
      */
     default int patchedOutCallLength(byte[] bytes) {
-        return 0;
-    }
-
-    /**
-     * Linked programs without relocations: decodes the instruction at {@code pos}, a known
-     * instruction boundary, and returns its length (-1: not decodable). When it is a direct branch
-     * with a displacement that can reach any target (x86: call/jmp/jcc rel32), {@code out} is
-     * filled with its kind, start and length, and {@code out.targetBias} = target - address of
-     * {@code pos}; else {@code out.kind} is null. Returns 0 on architectures that cannot decode
-     * code without relocations here (only x86 has a length decoder).
-     */
-    default int decodeInstruction(ByteBuffer text, int pos, DecodedBranch out) {
         return 0;
     }
 

@@ -29,11 +29,6 @@ public final class I386 implements Arch {
     }
 
     @Override
-    public int decodeInstruction(ByteBuffer text, int pos, DecodedBranch out) {
-        return X86_64.decodeLinear(X86Codec.I386, false, text, pos, out);
-    }
-
-    @Override
     public int patchedOutCallLength(byte[] bytes) {
         return X86_64.isNop5(bytes) ? 5 : 0;
     }

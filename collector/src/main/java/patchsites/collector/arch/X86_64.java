@@ -124,25 +124,6 @@ public final class X86_64 implements Arch {
     }
 
     @Override
-    public int decodeInstruction(ByteBuffer text, int pos, DecodedBranch out) {
-        return decodeLinear(X86Codec.X86_64, true, text, pos, out);
-    }
-
-    /** Shared with i386: one instruction by length, and whether it is a rel32 call/jmp/jcc. */
-    static int decodeLinear(X86Codec codec, boolean mode64, ByteBuffer text, int pos, DecodedBranch out) {
-        out.kind = null;
-        int len = X86Length.length(text, pos, mode64);
-        if (len <= 0) {
-            return -1;
-        }
-        Branch b = codec.decode(text, pos);
-        if (b != null && b.length() == len) {
-            out.found(b.kind(), pos, len, b.displacement()); // displacement: target - pos
-        }
-        return len;
-    }
-
-    @Override
     public long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext context) {
         switch (relocType) {
             case R_X86_64_PC32:

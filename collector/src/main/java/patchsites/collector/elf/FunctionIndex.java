@@ -183,12 +183,23 @@ public final class FunctionIndex {
         return -1;
     }
 
+    /**
+     * The first row of section {@code sec}; its rows end where those of {@code sec + 1} begin.
+     * Within a section rows ascend by start, and of aliases at one start the one that names the
+     * function comes last.
+     */
+    public int firstRow(int sec) {
+        return firstRow[Math.max(0, Math.min(sec, firstRow.length - 1))];
+    }
+
     /** Starts of the functions in section {@code sec}, ascending (aliases repeat a start). */
     public long[] startsIn(int sec) {
-        if (sec <= 0 || sec >= firstRow.length - 1) {
-            return new long[0];
-        }
-        return Arrays.copyOfRange(start, firstRow[sec], firstRow[sec + 1]);
+        return Arrays.copyOfRange(start, firstRow(sec), firstRow(sec + 1));
+    }
+
+    /** st_size of the symbol of row {@code row}. */
+    public long size(int row) {
+        return symbols.size(symbol[row]);
     }
 
     /** The symbol of row {@code row}. */

@@ -2,23 +2,23 @@ package patchsites.collector.scan;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import patchsites.collector.arch.Arch;
 import patchsites.collector.arch.Arches;
-import patchsites.collector.arch.DecodedBranch;
 import patchsites.collector.elf.ElfFile;
+import patchsites.collector.elf.FunctionIndex;
+import patchsites.collector.elf.SymbolPlaces;
 import patchsites.collector.elf.SymbolTable;
+import patchsites.collector.elf.SymbolsAt;
 
 /**
- * The sites of a linked program that kept no relocations: every function symbol's bytes are
- * decoded from its first instruction with the architecture's length decoder, and each direct
- * branch whose target address is a target symbol's is a site. Only where {@link
- * Arch#decodeInstruction} decodes (x86-64, i386); data inside a function (a jump table in
- * .text) can make the decoder lose step, which is counted, never guessed over: the rest of
- * that function is skipped.
+ * The sites of a linked program that kept no relocations: every function's bytes are walked
+ * from its first instruction by the scan's decoder ({@link DecodingPass#walk}), and each direct
+ * branch whose destination is where a target symbol stands is a site. Only where the
+ * architecture decodes ({@link Arch#decodingCodec}); data inside a function (a jump table in
+ * .text) can make the walk lose step, which is counted, never guessed over: the rest of that
+ * function is skipped. Functions are those of the ELF index ({@link FunctionIndex}): aliases are
+ * walked once, under the name the scan gives them.
  */
 public final class DecodingScanner {
     /** The sites, and what the decoding covered: functions, bytes, functions where it lost step. */
@@ -29,82 +29,94 @@ public final class DecodingScanner {
     /** Null when the architecture cannot decode without relocations, or the program has no symbol table. */
     public static Result scan(ElfFile elf, TargetMatcher matcher) {
         Arch arch = Arches.forObject(elf);
-        int symtab = -1;
-        for (int s = 1; s < elf.sectionCount() && symtab < 0; s++) {
-            if (elf.sectionType(s) == ElfFile.SHT_SYMTAB) {
-                symtab = s;
-            }
-        }
-        if (symtab < 0) {
+        int symtab = elf.symbolTableSection();
+        if (symtab < 0 || arch.decodingCodec() == null) {
             return null;
         }
-        SymbolTable syms = elf.symbolTable(symtab);
-        java.nio.ByteBuffer names = syms.names().bytes();
-        Map<Long, String> targets = new HashMap<>();
-        List<long[]> functions = new ArrayList<>(); // section, address, size, symbol
-        for (int i = 1; i < syms.count(); i++) {
-            int type = syms.type(i), sec = syms.definingSection(i);
-            if (type == SymbolTable.STT_SECTION || type == SymbolTable.STT_FILE || sec <= 0) {
-                continue;
-            }
-            long at = arch.codeAddress(syms.value(i));
-            int nameOffset = syms.nameOffset(i);
-            if (nameOffset != 0 && matcher.matches(names, nameOffset, syms.names().length(nameOffset))) {
-                String prev = targets.get(at);
-                if (prev == null || syms.binding(i) != SymbolTable.STB_LOCAL) {
-                    targets.put(at, syms.name(i));
-                }
-            }
-            if (type == SymbolTable.STT_FUNC && syms.size(i) > 0 && elf.isExecutable(sec)
-                    && elf.sectionType(sec) != ElfFile.SHT_NOBITS && !arch.abi().isTemplateSection(elf.sectionName(sec))) {
-                functions.add(new long[] {sec, at, syms.size(i), i});
-            }
-        }
-        // By address; aliases (same start) decoded once.
-        long[][] fs = functions.toArray(long[][]::new);
-        Arrays.sort(fs, (a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compareUnsigned(a[1], b[1]));
+        SymbolPlaces places = new SymbolPlaces(elf, elf.symbolTable(symtab), Scanner.symbolConventions(arch));
+        TargetIndex targets = new TargetIndex(places, matcher);
+        Destinations destinations = new Destinations(elf, targets.targetsAt);
+        FunctionIndex functions = new FunctionIndex(places);
+        DecodingPass pass = new DecodingPass(arch);
         List<CallSite> sites = new ArrayList<>();
-        DecodedBranch branch = new DecodedBranch();
         int decoded = 0, lost = 0;
         long bytes = 0;
-        ByteBuffer text = null;
-        int textSection = -1;
-        for (int k = 0; k < fs.length; k++) {
-            int sec = (int) fs[k][0];
-            if (k > 0 && fs[k - 1][0] == sec && fs[k - 1][1] == fs[k][1]) {
+        for (int sec = 1; sec < elf.sectionCount(); sec++) {
+            int first = functions.firstRow(sec), end = functions.firstRow(sec + 1);
+            if (first == end || !elf.isExecutable(sec) || elf.sectionType(sec) == ElfFile.SHT_NOBITS
+                    || arch.abi().isTemplateSection(elf.sectionName(sec))) {
                 continue;
             }
-            if (sec != textSection) {
-                text = elf.data(sec);
-                textSection = sec;
-            }
+            ByteBuffer text = elf.data(sec);
             long base = elf.sectionAddress(sec);
-            long start = fs[k][1] - base, end = Math.min(text.limit(), start + fs[k][2]);
-            if (start < 0 || start >= text.limit()) {
-                continue;
-            }
-            String function = syms.name((int) fs[k][3]);
-            decoded++;
-            for (long pos = start; pos < end; ) {
-                int len = arch.decodeInstruction(text, (int) pos, branch);
-                if (len == 0) {
-                    return null; // the architecture does not decode
+            for (int row = first; row < end; ) {
+                // Aliases share a start: walked once, to the end of the longest, named as the scan names them.
+                long start = functions.start(row), size = 0;
+                int named = row;
+                for (; row < end && functions.start(row) == start; row++) {
+                    size = Math.max(size, functions.size(row));
+                    named = row;
                 }
-                if (len < 0 || pos + len > end) {
-                    lost++;
-                    break;
+                if (size == 0 || start < 0 || start >= text.limit()) {
+                    continue;
                 }
-                if (branch.kind != null) {
-                    String target = targets.get(base + pos + branch.targetBias);
-                    if (target != null) {
-                        sites.add(new CallSite(sec, elf.sectionName(sec), pos, branch.length, pos + len - 4, branch.kind,
-                                target, function, pos - start, CallSite.Via.DECODED));
+                long stop = Math.min(text.limit(), start + size);
+                String function = functions.name(named);
+                int section = sec;
+                decoded++;
+                long reached = pass.walk(text, start, stop, (pos, b) -> {
+                    int target = destinations.target(pass.destination(b, base + pos));
+                    if (target >= 0) {
+                        sites.add(new CallSite(section, elf.sectionName(section), pos, b.length(),
+                                pos + b.fieldOffset(), b.kind(), places.symbols().name(target), function, pos - start,
+                                CallSite.Via.DECODED));
                     }
+                });
+                bytes += reached - start;
+                if (reached < stop) {
+                    lost++;
                 }
-                bytes += len;
-                pos += len;
             }
         }
         return new Result(sites, decoded, bytes, lost);
+    }
+
+    /** The target standing at an address: only the sections that define a target are asked. */
+    private static final class Destinations {
+        private final SymbolsAt targetsAt;
+        private final int[] sections;
+        private final long[] bases, sizes;
+
+        Destinations(ElfFile elf, SymbolsAt targetsAt) {
+            this.targetsAt = targetsAt;
+            int n = 0;
+            int[] secs = new int[elf.sectionCount()];
+            for (int s = 1; s < elf.sectionCount(); s++) {
+                if (targetsAt.defines(s)) {
+                    secs[n++] = s;
+                }
+            }
+            sections = java.util.Arrays.copyOf(secs, n);
+            bases = new long[n];
+            sizes = new long[n];
+            for (int k = 0; k < n; k++) {
+                bases[k] = elf.sectionAddress(sections[k]);
+                sizes[k] = elf.sectionSize(sections[k]);
+            }
+        }
+
+        /** The target symbol at {@code address}, or -1. */
+        int target(long address) {
+            for (int k = 0; k < sections.length; k++) {
+                // Unsigned: a kernel's addresses are negative as longs. A symbol may stand at the end.
+                if (Long.compareUnsigned(address - bases[k], sizes[k]) <= 0) {
+                    int t = targetsAt.at(sections[k], address - bases[k]);
+                    if (t >= 0) {
+                        return t;
+                    }
+                }
+            }
+            return -1;
+        }
     }
 }

@@ -239,10 +239,10 @@ public final class Scanner {
                     continue;
                 }
                 if (pass == null) {
-                    pass = new DecodingPass(elf, arch);
+                    pass = new DecodingPass(arch);
                 }
                 Patched p = new Patched(-1, sec, true, symbols);
-                pass.decode(sec, symbols.functions().startsIn(sec), index.targetsAt, decoding == Decoding.ALL_CALLS,
+                pass.decode(elf, sec, symbols.functions().startsIn(sec), index.targetsAt, decoding == Decoding.ALL_CALLS,
                         (start, b, target) -> add(p, start, b.length(), start, b.kind(), target, CallSite.Via.DECODED));
             }
         }

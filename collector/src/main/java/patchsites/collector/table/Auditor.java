@@ -58,7 +58,7 @@ public final class Auditor {
     public enum Method {
         RELOCATIONS("relocations"),
         DECODING("decoding each function (linked program without relocations)"),
-        NONE("none: linked program without relocations or symbols, or an architecture without a length decoder;"
+        NONE("none: linked program without relocations or symbols, or an architecture the scan does not decode;"
                 + " missing/extra not checked");
 
         private final String label;
