@@ -39,7 +39,8 @@ public interface Arch {
 
     /** Length of the instruction at {@code pos}, a known boundary; 0 when it does not decode there. */
     default int instructionLength(ByteBuffer text, int pos) {
-        return 0;
+        // The fixed-width ISAs the scan decodes (arm64, Power, LoongArch): a 4-byte aligned word.
+        return (pos & 3) == 0 && pos >= 0 && pos <= text.limit() - 4 ? 4 : 0;
     }
 
     /**

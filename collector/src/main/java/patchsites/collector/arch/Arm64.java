@@ -45,11 +45,6 @@ public final class Arm64 implements Arch {
     }
 
     @Override
-    public int instructionLength(ByteBuffer text, int pos) {
-        return (pos & 3) == 0 && pos >= 0 && pos <= text.limit() - 4 ? 4 : 0;
-    }
-
-    @Override
     public PatchRules patchRules(ModelOptions options) {
         return new Arm64Rules();
     }

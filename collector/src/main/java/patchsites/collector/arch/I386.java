@@ -5,7 +5,6 @@ import patchsites.isa.BranchCodec;
 import java.nio.ByteOrder;
 import patchsites.isa.Words;
 import patchsites.isa.X86Codec;
-import patchsites.isa.X86Length;
 import patchsites.model.I386Rules;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
@@ -70,7 +69,7 @@ public final class I386 implements Arch {
 
     @Override
     public int instructionLength(ByteBuffer text, int pos) {
-        return pos >= 0 && pos < text.limit() ? Math.max(0, X86Length.length(text, pos, false)) : 0;
+        return X86_64.instructionLength(text, pos, false);
     }
 
     @Override

@@ -78,11 +78,6 @@ public final class Ppc64 implements Arch {
     }
 
     @Override
-    public int instructionLength(ByteBuffer text, int pos) {
-        return (pos & 3) == 0 && pos >= 0 && pos <= text.limit() - 4 ? 4 : 0;
-    }
-
-    @Override
     public PatchRules patchRules(ModelOptions options) {
         return new Ppc64Rules(littleEndian, elfV2);
     }

@@ -151,7 +151,12 @@ public final class X86_64 implements Arch {
 
     @Override
     public int instructionLength(ByteBuffer text, int pos) {
-        return pos >= 0 && pos < text.limit() ? Math.max(0, X86Length.length(text, pos, true)) : 0;
+        return instructionLength(text, pos, true);
+    }
+
+    /** The length decoder's answer, shared with i386 ({@code mode64} false); 0 where it does not decode. */
+    static int instructionLength(ByteBuffer text, int pos, boolean mode64) {
+        return pos >= 0 && pos < text.limit() ? Math.max(0, X86Length.length(text, pos, mode64)) : 0;
     }
 
     @Override
