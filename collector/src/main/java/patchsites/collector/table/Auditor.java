@@ -91,132 +91,88 @@ public final class Auditor {
     private Auditor() {}
 
     public static Report audit(ElfFile elf, Options o) {
-        Arch arch = Arches.forObject(elf);
-        PatchRules baseRules = arch.patchRules(o.model()), rules = baseRules;
-        // ARM: the same bytes can be an A32 or a Thumb branch; the mapping symbols say which.
-        MappingSymbols mapping = arch.abi().mappingSymbols() ? MappingSymbols.of(elf) : null;
-        boolean linked = elf.type() != ElfFile.ET_REL;
-        List<TableEntry> entries = TableReader.read(elf, arch, o.section(), o.layout(), o.bounds(), o.boundsFirst());
-        // A linked program's kept relocations find its sites only with explicit addends (RELA): on
-        // REL architectures (i386, arm) the link overwrote the addends the instructions held.
-        Method method = !linked || (arch.abi().rela() && relocatesCode(elf)) ? Method.RELOCATIONS : Method.DECODING;
+        Audit audit = new Audit(elf, o);
+        List<TableEntry> entries = TableReader.read(elf, audit.arch, o.section(), o.layout(), o.bounds(), o.boundsFirst());
+        audit.findSites(entries);
+        List<EntryReport> reports = new ArrayList<>(entries.size());
+        for (TableEntry e : entries) {
+            reports.add(audit.check(e));
+        }
+        return audit.report(reports);
+    }
 
-        // Sites of the table's targets found afresh: from the relocations of the code, else by
-        // decoding each function (its targets must be named: derived from the entries' branches).
-        Map<Long, CallSite> scanned = new HashMap<>();
-        TargetMatcher targets = o.targets();
+    /** One audit of one table: the sites found afresh, and the tallies of the entries checked so far. */
+    private static final class Audit {
+        final ElfFile elf;
+        final Options o;
+        final Arch arch;
+        final boolean linked;
+        final PatchRules baseRules;
+        /** ARM: the same bytes can be an A32 or a Thumb branch; the mapping symbols say which. */
+        final MappingSymbols mapping;
+        /** The rules in the state of the entry last checked. */
+        PatchRules rules;
+        Method method;
         String methodDetail = "";
-        if (method == Method.RELOCATIONS) {
-            if (targets == null) {
-                targets = TargetMatcher.exact(derivedTargets(elf, entries, o.keys()));
-            }
-            if (!targets.isEmpty()) {
-                for (CallSite s : new Scanner(targets, false).scan(elf).sites()) {
-                    scanned.put(key(s.sectionIndex(), s.offset()), s);
+        TargetMatcher targets;
+        /** Sites of the table's targets found afresh, by (section, offset). */
+        final Map<Long, CallSite> scanned = new HashMap<>();
+        /** Entries by (section, offset): the first entry of each site. */
+        final Map<Long, Integer> seen = new HashMap<>();
+        final Map<Verdict, Integer> verdicts = new EnumMap<>(Verdict.class);
+        int placementDependent, extra, duplicates, invalid;
+        /** Built once, on first use: it indexes every symbol. */
+        AddressMap addresses;
+
+        Audit(ElfFile elf, Options o) {
+            this.elf = elf;
+            this.o = o;
+            arch = Arches.forObject(elf);
+            rules = baseRules = arch.patchRules(o.model());
+            mapping = arch.abi().mappingSymbols() ? MappingSymbols.of(elf) : null;
+            linked = elf.type() != ElfFile.ET_REL;
+            // A linked program's kept relocations find its sites only with explicit addends (RELA): on
+            // REL architectures (i386, arm) the link overwrote the addends the instructions held.
+            method = !linked || (arch.abi().rela() && relocatesCode(elf)) ? Method.RELOCATIONS : Method.DECODING;
+        }
+
+        /**
+         * Sites of the table's targets found afresh: from the relocations of the code, else by
+         * decoding each function (its targets must be named: derived from the entries' branches).
+         */
+        void findSites(List<TableEntry> entries) {
+            targets = o.targets();
+            if (method == Method.RELOCATIONS) {
+                if (targets == null) {
+                    targets = TargetMatcher.exact(derivedTargets(elf, entries, o.keys()));
                 }
+                if (!targets.isEmpty()) {
+                    for (CallSite s : new Scanner(targets, false).scan(elf).sites()) {
+                        scanned.put(key(s.sectionIndex(), s.offset()), s);
+                    }
+                }
+                return;
             }
-        } else {
             if (targets == null) {
                 targets = TargetMatcher.exact(decodedTargets(elf, entries, o.keys(), rules, mapping, baseRules));
             }
             DecodingScanner.Result decoded = DecodingScanner.scan(elf, targets);
             if (decoded == null) {
                 method = Method.NONE;
-            } else {
-                for (CallSite s : decoded.sites()) {
-                    scanned.put(key(s.sectionIndex(), s.offset()), s);
-                }
-                methodDetail = decoded.functions() + " functions, " + decoded.bytes() + " bytes decoded; lost step in "
-                        + decoded.lostStep();
+                return;
             }
+            for (CallSite s : decoded.sites()) {
+                scanned.put(key(s.sectionIndex(), s.offset()), s);
+            }
+            methodDetail = decoded.functions() + " functions, " + decoded.bytes() + " bytes decoded; lost step in "
+                    + decoded.lostStep();
         }
-        boolean checked = method != Method.NONE;
 
-        Map<Long, Integer> seen = new HashMap<>();
-        List<EntryReport> reports = new ArrayList<>(entries.size());
-        Map<Verdict, Integer> verdicts = new EnumMap<>(Verdict.class);
-        int placementDependent = 0, extra = 0, duplicates = 0, invalid = 0;
-        AddressMap addresses = null;
-        for (TableEntry e : entries) {
+        EntryReport check(TableEntry e) {
             List<String> problems = new ArrayList<>();
             String section = e.siteSection() >= 0 ? elf.sectionName(e.siteSection()) : null;
-            SiteKind kind = null;
-            String target = null;
-            int length = 0;
-            Assessment a;
-            if (e.problem() != null) {
-                a = Assessment.invalid(e.problem());
-            } else {
-                long k = key(e.siteSection(), e.siteOffset());
-                Integer first = seen.putIfAbsent(k, e.index());
-                if (first != null) {
-                    problems.add("duplicate of entry " + first);
-                    duplicates++;
-                }
-                byte[] bytes = bytesAt(elf, e.siteSection(), e.siteOffset());
-                if (mapping != null) {
-                    rules = baseRules.forState(mapping.at(e.siteSection(), e.siteOffset()));
-                }
-                length = rules.branchLength(bytes);
-                CallSite s = scanned.get(k);
-                boolean nop = false;
-                if (s != null) {
-                    kind = s.kind();
-                    target = s.target();
-                    length = s.length();
-                    if (o.kinds() != null && !o.kinds().contains(kind)) {
-                        problems.add("a " + kind.label() + " to " + target + " does not belong in " + o.section());
-                    }
-                } else if (o.nopSites() && arch.patchedOutCallLength(bytes) > 0) {
-                    nop = true; // the call was there and has been converted; its target is gone with it
-                    length = arch.patchedOutCallLength(bytes);
-                } else if (method == Method.RELOCATIONS) {
-                    problems.add("extra: no call or jump to a target starts here");
-                    extra++;
-                }
-                if (nop) {
-                    // ftrace turns it back into a call the way it patches every site: INT3 first (text_poke_queue).
-                    a = new Assessment(Verdict.BREAKPOINT, "patched-out call (" + length + "-byte NOP)", 3, false);
-                } else if (length <= 0) {
-                    a = Assessment.invalid("bytes " + hex(bytes, 6) + " are not a direct call/jump");
-                    if (method == Method.DECODING) {
-                        problems.add("extra: no call or jump to a target starts here");
-                        extra++;
-                    }
-                } else {
-                    byte[] insn = java.util.Arrays.copyOf(bytes, length);
-                    if (kind == null) {
-                        kind = rules.decodeKind(insn);
-                    }
-                    SiteKind recorded = o.layout() == TableLayout.SITE_KEY ? (e.tail() ? SiteKind.TAIL : SiteKind.CALL)
-                            : kind;
-                    Placement where = linked ? Placement.exact(e.siteAddress())
-                            : Placement.relocatable(e.siteOffset(), elf.sectionAlign(e.siteSection()));
-                    a = rules.assess(insn, recorded, where, OptionalLong.empty());
-                    if (linked && target == null) {
-                        if (addresses == null) {
-                            addresses = new AddressMap(elf); // built once: it indexes every symbol
-                        }
-                        target = addresses.symbolAt(rules.target(insn, e.siteAddress()));
-                    }
-                    // Decoding covers function symbols only; an entry elsewhere is judged by its own bytes.
-                    if (method == Method.DECODING && s == null) {
-                        if (target == null || !matches(targets, target)) {
-                            problems.add("extra: no call or jump to a target starts here");
-                            extra++;
-                        } else if (o.kinds() != null && !o.kinds().contains(kind)) {
-                            problems.add("a " + kind.label() + " to " + target + " does not belong in " + o.section());
-                        }
-                    }
-                }
-                if (o.layout() == TableLayout.SITE_KEY && target != null && o.keys() != null) {
-                    String want = o.keys().keyFor(target);
-                    boolean ok = want.equals(e.key()) || (o.keys().fallbackToTarget() && target.equals(e.key()));
-                    if (!ok) {
-                        problems.add("key " + e.key() + " does not belong to target " + target + " (expected " + want + ")");
-                    }
-                }
-            }
+            Site site = e.problem() != null ? new Site(null, null, 0, Assessment.invalid(e.problem())) : site(e, problems);
+            Assessment a = site.assessment();
             // An entry that is wrong in itself (not a branch, wrong kind, not a target, wrong key) is invalid.
             boolean wrong = a.verdict() == Verdict.INVALID;
             for (String p : problems) {
@@ -237,18 +193,108 @@ public final class Auditor {
             if (a.placementDependent()) {
                 placementDependent++;
             }
-            reports.add(new EntryReport(e, section, kind, length, target, a, problems));
+            return new EntryReport(e, section, site.kind(), site.length(), site.target(), a, problems);
         }
 
-        List<CallSite> missing = new ArrayList<>();
-        Map<Long, CallSite> ordered = new TreeMap<>(scanned);
-        for (Map.Entry<Long, CallSite> s : ordered.entrySet()) {
-            if (!seen.containsKey(s.getKey())) {
-                missing.add(s.getValue());
+        /** What the branch at an entry's site is, and the model's verdict on it. */
+        private record Site(SiteKind kind, String target, int length, Assessment assessment) {}
+
+        private Site site(TableEntry e, List<String> problems) {
+            long k = key(e.siteSection(), e.siteOffset());
+            Integer first = seen.putIfAbsent(k, e.index());
+            if (first != null) {
+                problems.add("duplicate of entry " + first);
+                duplicates++;
+            }
+            byte[] bytes = bytesAt(elf, e.siteSection(), e.siteOffset());
+            if (mapping != null) {
+                rules = baseRules.forState(mapping.at(e.siteSection(), e.siteOffset()));
+            }
+            SiteKind kind = null;
+            String target = null;
+            int length = rules.branchLength(bytes);
+            CallSite s = scanned.get(k);
+            boolean nop = false;
+            if (s != null) {
+                kind = s.kind();
+                target = s.target();
+                length = s.length();
+                checkKind(kind, target, problems);
+            } else if (o.nopSites() && arch.patchedOutCallLength(bytes) > 0) {
+                nop = true; // the call was there and has been converted; its target is gone with it
+                length = arch.patchedOutCallLength(bytes);
+            } else if (method == Method.RELOCATIONS) {
+                extra(problems);
+            }
+            Assessment a;
+            if (nop) {
+                // ftrace turns it back into a call the way it patches every site: INT3 first (text_poke_queue).
+                a = new Assessment(Verdict.BREAKPOINT, "patched-out call (" + length + "-byte NOP)", 3, false);
+            } else if (length <= 0) {
+                a = Assessment.invalid("bytes " + hex(bytes, 6) + " are not a direct call/jump");
+                if (method == Method.DECODING) {
+                    extra(problems);
+                }
+            } else {
+                byte[] insn = java.util.Arrays.copyOf(bytes, length);
+                if (kind == null) {
+                    kind = rules.decodeKind(insn);
+                }
+                SiteKind recorded = o.layout() == TableLayout.SITE_KEY ? (e.tail() ? SiteKind.TAIL : SiteKind.CALL) : kind;
+                Placement where = linked ? Placement.exact(e.siteAddress())
+                        : Placement.relocatable(e.siteOffset(), elf.sectionAlign(e.siteSection()));
+                a = rules.assess(insn, recorded, where, OptionalLong.empty());
+                if (linked && target == null) {
+                    if (addresses == null) {
+                        addresses = new AddressMap(elf);
+                    }
+                    target = addresses.symbolAt(rules.target(insn, e.siteAddress()));
+                }
+                // Decoding covers function symbols only; an entry elsewhere is judged by its own bytes.
+                if (method == Method.DECODING && s == null) {
+                    if (target == null || !matches(targets, target)) {
+                        extra(problems);
+                    } else {
+                        checkKind(kind, target, problems);
+                    }
+                }
+            }
+            checkKey(e, target, problems);
+            return new Site(kind, target, length, a);
+        }
+
+        private void extra(List<String> problems) {
+            problems.add("extra: no call or jump to a target starts here");
+            extra++;
+        }
+
+        private void checkKind(SiteKind kind, String target, List<String> problems) {
+            if (o.kinds() != null && !o.kinds().contains(kind)) {
+                problems.add("a " + kind.label() + " to " + target + " does not belong in " + o.section());
             }
         }
-        return new Report(arch.abi().name(), rules.policyId(), rules.policy(), linked, method, methodDetail, reports, missing, verdicts, placementDependent,
-                extra, duplicates, invalid);
+
+        private void checkKey(TableEntry e, String target, List<String> problems) {
+            if (o.layout() == TableLayout.SITE_KEY && target != null && o.keys() != null) {
+                String want = o.keys().keyFor(target);
+                boolean ok = want.equals(e.key()) || (o.keys().fallbackToTarget() && target.equals(e.key()));
+                if (!ok) {
+                    problems.add("key " + e.key() + " does not belong to target " + target + " (expected " + want + ")");
+                }
+            }
+        }
+
+        /** The report, with the sites found afresh that no entry points at, in (section, offset) order. */
+        Report report(List<EntryReport> reports) {
+            List<CallSite> missing = new ArrayList<>();
+            for (Map.Entry<Long, CallSite> s : new TreeMap<>(scanned).entrySet()) {
+                if (!seen.containsKey(s.getKey())) {
+                    missing.add(s.getValue());
+                }
+            }
+            return new Report(arch.abi().name(), rules.policyId(), rules.policy(), linked, method, methodDetail, reports, missing, verdicts,
+                    placementDependent, extra, duplicates, invalid);
+        }
     }
 
     private static boolean matches(TargetMatcher targets, String name) {
