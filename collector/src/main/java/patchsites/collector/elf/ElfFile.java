@@ -422,6 +422,22 @@ public final class ElfFile {
     }
 
     /**
+     * The first section after section {@code after} (0: from the start) that has every flag of
+     * {@code flags} and whose address range {@code [sh_addr, sh_addr + sh_size)} holds
+     * {@code address}, or -1. Addresses compare unsigned: a kernel's are negative as longs.
+     * Sections may overlap in a linked program (.tbss): ask again after the one found.
+     */
+    public int sectionHolding(long address, long flags, int after) {
+        for (int i = Math.max(after, 0) + 1; i < shnum; i++) {
+            if ((shFlags[i] & flags) == flags && shType[i] != SHT_NULL
+                    && Long.compareUnsigned(address - shAddr[i], shSize[i]) < 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * Symbol values and relocation offsets are addresses in linked files and section offsets in
      * ET_REL: this is what to subtract from one to get an offset in section {@code i}.
      */

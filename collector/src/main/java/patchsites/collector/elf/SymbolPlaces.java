@@ -117,12 +117,9 @@ public final class SymbolPlaces {
         ByteBuffer data = elf.data(opd);
         for (int at = 0; at + 8 <= data.limit(); at += 8) {
             long address = data.getLong(at);
-            for (int s = 1; s < elf.sectionCount(); s++) {
-                long base = elf.sectionAddress(s);
-                if (elf.isExecutable(s) && Long.compareUnsigned(address - base, elf.sectionSize(s)) < 0) {
-                    out.put((long) at, new long[] {s, address - base});
-                    break;
-                }
+            int s = elf.sectionHolding(address, ElfFile.SHF_EXECINSTR, 0);
+            if (s > 0) {
+                out.put((long) at, new long[] {s, address - elf.sectionAddress(s)});
             }
         }
         return out;

@@ -35,7 +35,6 @@ public final class DecodingScanner {
         }
         SymbolPlaces places = new SymbolPlaces(elf, elf.symbolTable(symtab), Scanner.symbolConventions(arch));
         TargetIndex targets = new TargetIndex(places, matcher);
-        Destinations destinations = new Destinations(elf, targets.targetsAt);
         FunctionIndex functions = new FunctionIndex(places);
         DecodingPass pass = new DecodingPass(arch);
         List<CallSite> sites = new ArrayList<>();
@@ -65,7 +64,7 @@ public final class DecodingScanner {
                 int section = sec;
                 decoded++;
                 long reached = pass.walk(text, start, stop, (pos, b) -> {
-                    int target = destinations.target(pass.destination(b, base + pos));
+                    int target = targetAt(elf, targets.targetsAt, pass.destination(b, base + pos));
                     if (target >= 0) {
                         sites.add(new CallSite(section, elf.sectionName(section), pos, b.length(),
                                 pos + b.fieldOffset(), b.kind(), places.symbols().name(target), function, pos - start,
@@ -81,42 +80,14 @@ public final class DecodingScanner {
         return new Result(sites, decoded, bytes, lost);
     }
 
-    /** The target standing at an address: only the sections that define a target are asked. */
-    private static final class Destinations {
-        private final SymbolsAt targetsAt;
-        private final int[] sections;
-        private final long[] bases, sizes;
-
-        Destinations(ElfFile elf, SymbolsAt targetsAt) {
-            this.targetsAt = targetsAt;
-            int n = 0;
-            int[] secs = new int[elf.sectionCount()];
-            for (int s = 1; s < elf.sectionCount(); s++) {
-                if (targetsAt.defines(s)) {
-                    secs[n++] = s;
-                }
-            }
-            sections = java.util.Arrays.copyOf(secs, n);
-            bases = new long[n];
-            sizes = new long[n];
-            for (int k = 0; k < n; k++) {
-                bases[k] = elf.sectionAddress(sections[k]);
-                sizes[k] = elf.sectionSize(sections[k]);
+    /** The target standing at {@code address}, or -1: only sections that define a target are asked. */
+    private static int targetAt(ElfFile elf, SymbolsAt targetsAt, long address) {
+        for (int s = elf.sectionHolding(address, 0, 0); s > 0; s = elf.sectionHolding(address, 0, s)) {
+            int t = targetsAt.defines(s) ? targetsAt.at(s, address - elf.sectionAddress(s)) : -1;
+            if (t >= 0) {
+                return t;
             }
         }
-
-        /** The target symbol at {@code address}, or -1. */
-        int target(long address) {
-            for (int k = 0; k < sections.length; k++) {
-                // Unsigned: a kernel's addresses are negative as longs. A symbol may stand at the end.
-                if (Long.compareUnsigned(address - bases[k], sizes[k]) <= 0) {
-                    int t = targetsAt.at(sections[k], address - bases[k]);
-                    if (t >= 0) {
-                        return t;
-                    }
-                }
-            }
-            return -1;
-        }
+        return -1;
     }
 }

@@ -27,31 +27,9 @@ public final class AddressMap {
                 : new SymbolPlaces(elf, elf.symbolTable(symtab), Scanner.symbolConventions(Arches.forObject(elf))).atCode();
     }
 
-    /**
-     * {@code address} lies in {@code [base, base + size)}. Addresses and sizes are unsigned 64-bit
-     * values (an x86-64 kernel lives at 0xffffffff8...): compared as signed longs they would put
-     * the kernel below every user-space address.
-     */
-    public static boolean contains(long base, long size, long address) {
-        return Long.compareUnsigned(address - base, size) < 0;
-    }
-
-    /** {@code [from, to)} lies within {@code [base, base + size)} (an empty range at the end counts). */
-    public static boolean within(long from, long to, long base, long size) {
-        return Long.compareUnsigned(from - base, size) <= 0 && Long.compareUnsigned(to - base, size) <= 0
-                && Long.compareUnsigned(from, to) <= 0;
-    }
-
     /** The SHF_EXECINSTR, SHF_ALLOC section containing {@code address}, or -1. */
     public int sectionOf(long address) {
-        for (int i = 1; i < elf.sectionCount(); i++) {
-            long f = elf.sectionFlags(i);
-            if ((f & ElfFile.SHF_ALLOC) != 0 && (f & ElfFile.SHF_EXECINSTR) != 0
-                    && contains(elf.sectionAddress(i), elf.sectionSize(i), address)) {
-                return i;
-            }
-        }
-        return -1;
+        return elf.sectionHolding(address, ElfFile.SHF_ALLOC | ElfFile.SHF_EXECINSTR, 0);
     }
 
     /** The symbol at {@code address}, or null. */
@@ -62,13 +40,11 @@ public final class AddressMap {
         if (symbolsAt == null) {
             symbolsAt = new SymbolsAt(places, s -> true); // built once: it indexes every symbol
         }
-        for (int i = 1; i < elf.sectionCount(); i++) {
-            if ((elf.sectionFlags(i) & ElfFile.SHF_ALLOC) != 0
-                    && contains(elf.sectionAddress(i), elf.sectionSize(i), address)) {
-                int s = symbolsAt.at(i, address - elf.sectionAddress(i));
-                if (s >= 0) {
-                    return places.symbols().name(s);
-                }
+        for (int i = elf.sectionHolding(address, ElfFile.SHF_ALLOC, 0); i > 0;
+                i = elf.sectionHolding(address, ElfFile.SHF_ALLOC, i)) {
+            int s = symbolsAt.at(i, address - elf.sectionAddress(i));
+            if (s >= 0) {
+                return places.symbols().name(s);
             }
         }
         return null;

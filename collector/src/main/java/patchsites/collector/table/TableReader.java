@@ -131,10 +131,10 @@ public final class TableReader {
         if (stop == start) {
             return new ArrayList<>();
         }
-        for (int i = 1; i < elf.sectionCount(); i++) {
+        for (int i = elf.sectionHolding(start, ElfFile.SHF_ALLOC, 0); i > 0; i = elf.sectionHolding(start, ElfFile.SHF_ALLOC, i)) {
             long addr = elf.sectionAddress(i);
-            if (elf.sectionType(i) == ElfFile.SHT_NOBITS || elf.sectionType(i) == ElfFile.SHT_NULL
-                    || (elf.sectionFlags(i) & ElfFile.SHF_ALLOC) == 0 || !AddressMap.within(start, stop, addr, elf.sectionSize(i))) {
+            // The whole range in one section with contents (stop may be its end: unsigned, as all addresses).
+            if (elf.sectionType(i) == ElfFile.SHT_NOBITS || Long.compareUnsigned(stop - addr, elf.sectionSize(i)) > 0) {
                 continue;
             }
             ByteBuffer data = elf.data(i).slice((int) (start - addr), (int) (stop - start)).order(elf.order());
