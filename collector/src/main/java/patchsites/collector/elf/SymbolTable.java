@@ -22,7 +22,12 @@ public final class SymbolTable {
     public static final int STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2, STT_SECTION = 3, STT_FILE = 4;
 
     private final ByteBuffer entries;
-    private final ElfLayout layout;
+    /**
+     * Where the fields sit ({@link ElfLayout}), copied into this object: the scan reads a few fields of every symbol
+     * of a vmlinux.o-sized table, and a load through {@code layout} per field costs it measurably.
+     */
+    private final boolean is64;
+    private final int entsize, valueAt, sizeAt, infoAt, otherAt, shndxAt;
     private final int count;
     private final StringTable names;
     private final ByteBuffer shndx;
@@ -32,7 +37,13 @@ public final class SymbolTable {
     SymbolTable(ByteBuffer entries, ElfLayout layout, int count, StringTable names, ByteBuffer shndx, int shnum,
             String what) {
         this.entries = entries;
-        this.layout = layout;
+        this.is64 = layout.is64;
+        this.entsize = layout.symentsize;
+        this.valueAt = layout.stValue;
+        this.sizeAt = layout.stSize;
+        this.infoAt = layout.stInfo;
+        this.otherAt = layout.stOther;
+        this.shndxAt = layout.stShndx;
         this.count = count;
         this.names = names;
         this.shndx = shndx;
@@ -49,11 +60,11 @@ public final class SymbolTable {
     }
 
     private int base(int i) {
-        return i * layout.symentsize;
+        return i * entsize;
     }
 
     public int nameOffset(int i) {
-        return entries.getInt(base(i) + layout.stName);
+        return entries.getInt(base(i)); // st_name is the first field in both classes
     }
 
     public String name(int i) {
@@ -61,15 +72,15 @@ public final class SymbolTable {
     }
 
     public long value(int i) {
-        return layout.word(entries, base(i) + layout.stValue);
+        return is64 ? entries.getLong(base(i) + valueAt) : entries.getInt(base(i) + valueAt) & 0xffffffffL;
     }
 
     public long size(int i) {
-        return layout.word(entries, base(i) + layout.stSize);
+        return is64 ? entries.getLong(base(i) + sizeAt) : entries.getInt(base(i) + sizeAt) & 0xffffffffL;
     }
 
     public int info(int i) {
-        return entries.get(base(i) + layout.stInfo) & 0xff;
+        return entries.get(base(i) + infoAt) & 0xff;
     }
 
     public int type(int i) {
@@ -81,12 +92,12 @@ public final class SymbolTable {
     }
 
     public int other(int i) {
-        return entries.get(base(i) + layout.stOther) & 0xff;
+        return entries.get(base(i) + otherAt) & 0xff;
     }
 
     /** The raw 16-bit st_shndx (SHN_UNDEF, a reserved value, SHN_XINDEX or an index). */
     public int rawSectionIndex(int i) {
-        return layout.half(entries, base(i) + layout.stShndx);
+        return entries.getShort(base(i) + shndxAt) & 0xffff;
     }
 
     /**
