@@ -35,8 +35,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 "--verbose. The table (docs/formats.md, .pointer_call_sites) has one site-key",
                 "entry per rewritten site: s32 site, s32 slot | tail. An existing table of",
                 "that name is kept and merged: a second run rewrites nothing and gives the",
-                "same bytes (with --in-place it leaves a file with nothing to rewrite as it",
-                "is).",
+                "same bytes (an object with nothing to rewrite is left as it is by --in-place",
+                "and copied byte for byte by -o).",
                 "The loaded shape (mov ops+8(%%rip),%%rax; call *%%rax or a retpoline thunk) is",
                 "not rewritten.",
                 "",
@@ -91,8 +91,10 @@ final class DevirtualizeCommand implements Callable<Integer> {
         List<PointerSite> sites = scanner.scan(elf);
         ObjectRewriter rewriter = new ObjectRewriter(elf);
         Devirtualizer.Summary s = Devirtualizer.prepare(rewriter, sites, section);
-        // Nothing rewritten: the table, if any, is the one the object has; --in-place leaves the file alone.
-        ObjectRewriter write = s.rewritten().isEmpty() && destination.inPlace ? null : rewriter;
+        // Nothing rewritten: the table, if any, is the one the object has, so the object is the
+        // output as it is (--in-place leaves the file alone, -o gets a copy): a second run over a
+        // devirtualized object gives the same bytes, as a relaid-out copy would not.
+        ObjectRewriter write = s.rewritten().isEmpty() ? null : rewriter;
         return new ObjectRewrites.Prepared(write, quiet ? null : target -> report(target, s, verbose));
     }
 
