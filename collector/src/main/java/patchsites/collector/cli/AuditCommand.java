@@ -184,9 +184,7 @@ final class AuditCommand implements Callable<Integer> {
                 diag.error(file, Diagnostics.failure(e));
                 badInputs++;
             } catch (InternalError e) {
-                if (!Diagnostics.isMappingFault(e)) {
-                    throw e;
-                }
+                Diagnostics.rethrowUnlessMappingFault(e);
                 diag.error(file, Diagnostics.failure(e));
                 badInputs++;
             }

@@ -132,6 +132,16 @@ final class Diagnostics {
         return e instanceof InternalError && e.getMessage() != null && e.getMessage().contains("unsafe memory access");
     }
 
+    /**
+     * For a command's {@code catch (InternalError e)}: a mapping fault is bad input, to be reported
+     * in one line naming the file; any other InternalError is the JVM's and goes on.
+     */
+    static void rethrowUnlessMappingFault(InternalError e) {
+        if (!isMappingFault(e)) {
+            throw e;
+        }
+    }
+
     static String describe(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "No such file";

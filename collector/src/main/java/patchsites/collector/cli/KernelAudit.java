@@ -107,9 +107,7 @@ final class KernelAudit {
         } catch (IOException | RuntimeException e) {
             return new FileResult(file, false, List.of(), file + ": error: " + Diagnostics.failure(e));
         } catch (InternalError e) {
-            if (!Diagnostics.isMappingFault(e)) {
-                throw e;
-            }
+            Diagnostics.rethrowUnlessMappingFault(e);
             return new FileResult(file, false, List.of(), file + ": error: " + Diagnostics.failure(e));
         }
         return new FileResult(file, linked[0], tables, null);

@@ -198,9 +198,7 @@ final class ObjectRewrites {
             diag.fail(where, e); // a failed write names the output, anything else the input
             return 2;
         } catch (InternalError e) {
-            if (!Diagnostics.isMappingFault(e)) {
-                throw e;
-            }
+            Diagnostics.rethrowUnlessMappingFault(e);
             diag.fail(where, e);
             return 2;
         }

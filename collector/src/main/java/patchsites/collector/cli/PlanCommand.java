@@ -114,9 +114,7 @@ final class PlanCommand implements Callable<Integer> {
             diag.fail(where, e); // a failed write names the --apply path, anything else FILE
             return 2;
         } catch (InternalError e) {
-            if (!Diagnostics.isMappingFault(e)) {
-                throw e;
-            }
+            Diagnostics.rethrowUnlessMappingFault(e);
             diag.fail(where, e);
             return 2;
         }

@@ -234,9 +234,7 @@ final class ScanCommand implements Callable<Integer> {
             // Also a check the ELF layer missed: still one line and exit 2, never a stack trace.
             report.fail(report.file, Diagnostics.failure(e));
         } catch (InternalError e) {
-            if (!Diagnostics.isMappingFault(e)) {
-                throw e;
-            }
+            Diagnostics.rethrowUnlessMappingFault(e);
             report.fail(report.file, Diagnostics.failure(e));
         }
         return report;
