@@ -138,37 +138,53 @@ final class FuzzOracle implements AutoCloseable {
         return cli(args, in, false).problem;
     }
 
-    private String emit(byte[] input, int variant) throws IOException {
-        Seeds.Table table = Seeds.TABLES.get(variant & 3);
-        boolean inPlace = (variant & 4) != 0;
+    /** A rewriting command's run: a finding ({@code verdict}), or its output ({@code out}), or neither (refused cleanly). */
+    private record Rewrite(String verdict, Path out) {}
+
+    /**
+     * Runs {@code command options --in-place|--output=out in.o} (emit, devirtualize) and checks what
+     * every rewriting command owes: no temporaries left, all or nothing on failure, an output of
+     * bounded size.
+     */
+    private Rewrite rewrite(String command, List<String> options, byte[] input, boolean inPlace) throws IOException {
         Path in = write("in.o", input);
         Path out = inPlace ? in : dir.resolve("out.o");
         Files.deleteIfExists(dir.resolve("out.o"));
-        List<String> args = new ArrayList<>(List.of("emit"));
-        args.addAll(table.args());
+        List<String> args = new ArrayList<>(List.of(command));
+        args.addAll(options);
         args.add(inPlace ? "--in-place" : "--output=" + out);
         args.add(in.toString());
         Run r = cli(args, in, false);
         if (r.problem != null) {
-            return r.problem;
+            return new Rewrite(r.problem, null);
         }
         String leftovers = leftovers();
         if (leftovers != null) {
-            return leftovers;
+            return new Rewrite(leftovers, null);
         }
         if (r.rc != 0) {
             if (!inPlace && Files.exists(out)) {
-                return "emit failed but wrote " + out;
+                return new Rewrite(command + " failed but wrote " + out, null);
             }
             if (inPlace && !Arrays.equals(input, Files.readAllBytes(in))) {
-                return "emit --in-place failed but changed the file";
+                return new Rewrite(command + " --in-place failed but changed the file", null);
             }
-            return null;
+            return new Rewrite(null, null);
         }
         long size = Files.size(out);
         if (size > OUTPUT_PER_BYTE * input.length + (1 << 20)) {
-            return "emitted " + size + " bytes from " + input.length;
+            return new Rewrite(command + " wrote " + size + " bytes from " + input.length, null);
         }
+        return new Rewrite(null, out);
+    }
+
+    private String emit(byte[] input, int variant) throws IOException {
+        Seeds.Table table = Seeds.TABLES.get(variant & 3);
+        Rewrite w = rewrite("emit", table.args(), input, (variant & 4) != 0);
+        if (w.verdict != null || w.out == null) {
+            return w.verdict;
+        }
+        Path out = w.out;
         byte[] once = Files.readAllBytes(out);
         // What emit wrote, patchsites reads: a scan with the same targets, and an audit of the table.
         List<String> scan = new ArrayList<>(List.of("scan", "--json"));
@@ -215,38 +231,15 @@ final class FuzzOracle implements AutoCloseable {
      */
     private String devirtualize(byte[] input, int variant) throws IOException {
         String[] pointers = POINTERS[variant & 3];
-        boolean inPlace = (variant & 4) != 0;
-        Path in = write("in.o", input);
-        Path out = inPlace ? in : dir.resolve("out.o");
-        Files.deleteIfExists(dir.resolve("out.o"));
-        List<String> args = new ArrayList<>(List.of("devirtualize"));
-        args.addAll(Arrays.asList(pointers));
+        List<String> options = new ArrayList<>(Arrays.asList(pointers));
         if ((variant & 8) != 0) {
-            args.add("--section=.text"); // not a table it may replace: refused, the file kept
+            options.add("--section=.text"); // not a table it may replace: refused, the file kept
         }
-        args.add(inPlace ? "--in-place" : "--output=" + out);
-        args.add(in.toString());
-        Run r = cli(args, in, false);
-        if (r.problem != null) {
-            return r.problem;
+        Rewrite w = rewrite("devirtualize", options, input, (variant & 4) != 0);
+        if (w.verdict != null || w.out == null) {
+            return w.verdict;
         }
-        String leftovers = leftovers();
-        if (leftovers != null) {
-            return leftovers;
-        }
-        if (r.rc != 0) {
-            if (!inPlace && Files.exists(out)) {
-                return "devirtualize failed but wrote " + out;
-            }
-            if (inPlace && !Arrays.equals(input, Files.readAllBytes(in))) {
-                return "devirtualize --in-place failed but changed the file";
-            }
-            return null;
-        }
-        long size = Files.size(out);
-        if (size > OUTPUT_PER_BYTE * input.length + (1 << 20)) {
-            return "devirtualize wrote " + size + " bytes from " + input.length;
-        }
+        Path out = w.out;
         List<String> scan = new ArrayList<>(List.of("scan", "--json"));
         scan.addAll(Arrays.asList(pointers));
         scan.add(out.toString());
