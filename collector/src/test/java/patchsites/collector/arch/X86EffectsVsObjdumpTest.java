@@ -69,12 +69,7 @@ class X86EffectsVsObjdumpTest {
         ByteBuffer text;
         try (Source src = Source.map(ko)) {
             ElfFile elf = ElfFile.parse(src);
-            int sec = -1;
-            for (int i = 1; i < elf.sectionCount(); i++) {
-                if (elf.sectionName(i).equals(".text")) {
-                    sec = i;
-                }
-            }
+            int sec = elf.sectionNamed(".text");
             if (sec < 0) {
                 return;
             }
