@@ -31,7 +31,8 @@ import patchsites.collector.fixtures.ObjdumpOracle;
 import patchsites.collector.fixtures.ReadElf;
 import patchsites.collector.fixtures.ScanRun;
 import patchsites.collector.fixtures.Site;
-import patchsites.collector.fixtures.Tools;
+import patchsites.fixtures.Objdump;
+import patchsites.fixtures.Tools;
 
 /**
  * The command-line contract of {@code patchsites scan}, run in-process through
@@ -152,9 +153,9 @@ class CliContractTest {
     void outputIsOrderedBySectionIndexThenOffsetAndIsDeterministic() {
         Path br = branches(), st = sites();
         // The fixture's point: gas writes .rela.text out of offset order.
-        List<ObjdumpOracle.Reloc> raw = ObjdumpOracle.parseRelocations(Tools.ok(dir, "objdump", "-r", "-w", br.toString()))
+        List<Objdump.Reloc> raw = ObjdumpOracle.parseRelocations(Tools.ok(dir, "objdump", "-r", "-w", br.toString()))
                 .get(".text");
-        List<Long> rawOffsets = raw.stream().map(ObjdumpOracle.Reloc::offset).toList();
+        List<Long> rawOffsets = raw.stream().map(Objdump.Reloc::offset).toList();
         List<Long> sortedOffsets = rawOffsets.stream().sorted().toList();
         assertNotEquals(sortedOffsets, rawOffsets, "fixture: relocations of .text are not in offset order");
 

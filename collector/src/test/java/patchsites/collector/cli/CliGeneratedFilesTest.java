@@ -8,9 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import patchsites.collector.fixtures.Tools;
-import picocli.CommandLine;
+import patchsites.fixtures.Tools;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 /**
  * The bash completion script that the build writes with picocli's AutoComplete (collector/pom.xml,

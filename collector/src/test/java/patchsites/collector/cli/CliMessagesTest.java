@@ -14,8 +14,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import patchsites.collector.cli.CliPolishTest.Run;
-import patchsites.collector.fixtures.Cross;
-import patchsites.collector.fixtures.Tools;
+import patchsites.fixtures.Cross;
+import patchsites.fixtures.Tools;
 
 /**
  * The messages and usage errors a new user meets (issue 13): each one line, worded once, the same

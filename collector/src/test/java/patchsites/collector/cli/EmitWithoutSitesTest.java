@@ -12,7 +12,7 @@ import java.nio.file.attribute.FileTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import patchsites.collector.cli.CliPolishTest.Run;
-import patchsites.collector.fixtures.Tools;
+import patchsites.fixtures.Tools;
 
 /**
  * What a kernel builder expects when there is nothing to record (issue 13, item 8, decided in

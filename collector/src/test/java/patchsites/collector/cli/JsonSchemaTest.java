@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import patchsites.collector.cli.CliPolishTest.Run;
 import patchsites.collector.corpus.Corpus;
-import patchsites.collector.fixtures.Tools;
+import patchsites.fixtures.Tools;
 
 /**
  * The --json output is an interface (docs/json.md): real output of scan, audit and plan, on

@@ -83,13 +83,13 @@ class JelfDifferentialTest {
                         + " -fcf-protection=none -g"));
     }
 
-    /** i386: ELF32, SHT_REL (implicit addends). Aborted, visibly, where gcc cannot build -m32. */
+    /** i386: ELF32, SHT_REL (implicit addends). Fails where gcc cannot build -m32. */
     @Test
     void gccObjects32(@TempDir Path dir) throws Exception {
         compareGcc(dir, "-m32", List.of("-O2", "-O0 -g", "-O2 -fPIC -ffunction-sections -fcommon", "-O2 -pg"));
     }
 
-    /** x32: ELF32 with SHT_RELA. Aborted, visibly, where gcc cannot build -mx32. */
+    /** x32: ELF32 with SHT_RELA. Fails where gcc cannot build -mx32. */
     @Test
     void gccObjectsX32(@TempDir Path dir) throws Exception {
         compareGcc(dir, "-mx32", List.of("-O2 -g", "-O2 -fPIC -ffunction-sections"));

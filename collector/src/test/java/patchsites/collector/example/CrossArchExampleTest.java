@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import patchsites.collector.fixtures.Tools;
+import patchsites.collector.fixtures.CliClassPath;
+import patchsites.fixtures.Tools;
 
 /**
  * The static-call example end to end on every architecture but x86-64 (which
@@ -193,7 +194,7 @@ class CrossArchExampleTest {
         Path buildSh = ExampleRuns.repositoryRoot().resolve("examples/static-calls/build.sh");
         Map<String, String> env = new HashMap<>(c.env());
         env.putAll(extraEnv);
-        env.put("PATCHSITES_CLASSPATH", Tools.testClassPath());
+        env.put("PATCHSITES_CLASSPATH", CliClassPath.current());
         env.put("PATCHSITES_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         return run(env, "bash", buildSh.toString(), out.toString(), BENCH_CALLS, c.arch());
     }

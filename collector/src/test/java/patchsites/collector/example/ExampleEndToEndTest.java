@@ -11,7 +11,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import patchsites.collector.fixtures.Tools;
+import patchsites.collector.fixtures.CliClassPath;
+import patchsites.fixtures.Tools;
 
 /**
  * The static-call example end to end ({@code examples/static-calls/build.sh}): gcc, {@code ld -r},
@@ -36,7 +37,7 @@ class ExampleEndToEndTest {
     void emitStubsLinkRunPatchesEverySite() {
         Path buildSh = ExampleRuns.repositoryRoot().resolve("examples/static-calls/build.sh");
         Path out = tmp.resolve("out");
-        Tools.Result build = run(Map.of("PATCHSITES_CLASSPATH", Tools.testClassPath(),
+        Tools.Result build = run(Map.of("PATCHSITES_CLASSPATH", CliClassPath.current(),
                         "PATCHSITES_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()),
                 "bash", buildSh.toString(), out.toString(), BENCH_CALLS);
         assertEquals(0, build.rc(), () -> "build.sh failed: " + build.describe());

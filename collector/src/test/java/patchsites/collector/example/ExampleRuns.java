@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import patchsites.collector.fixtures.Tools;
+import patchsites.fixtures.Tools;
 
 /** What the example tests share: running a command, finding the tree, reading output. */
 final class ExampleRuns {

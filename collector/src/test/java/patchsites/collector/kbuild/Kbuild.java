@@ -13,7 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import patchsites.collector.corpus.Corpus;
-import patchsites.collector.fixtures.Tools;
+import patchsites.collector.fixtures.CliClassPath;
+import patchsites.fixtures.Tools;
 
 /**
  * What the kbuild tests share: the repository's files, a {@code patchsites} command that runs the
@@ -61,7 +62,7 @@ final class Kbuild {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path launcher = dir.resolve("patchsites");
         Files.writeString(launcher, "#!/bin/sh\nexec '" + java + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -cp '"
-                + Tools.testClassPath() + "' patchsites.collector.cli.Main \"$@\"\n");
+                + CliClassPath.current() + "' patchsites.collector.cli.Main \"$@\"\n");
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
         return dir;
     }

@@ -13,7 +13,8 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import patchsites.collector.fixtures.Tools;
+import patchsites.collector.fixtures.CliClassPath;
+import patchsites.fixtures.Tools;
 
 /**
  * The CLI in a child JVM, as a user runs it: its own stdout and stderr (a file or a device), its
@@ -29,7 +30,7 @@ final class Cli {
 
     /** {@code java ... patchsites.collector.cli.Main ARGS}, as root (this JVM's user). */
     static List<String> command(String... args) {
-        return command(Tools.testClassPath(), List.of(), args);
+        return command(CliClassPath.current(), List.of(), args);
     }
 
     static List<String> command(String classPath, List<String> jvmOptions, String... args) {
@@ -80,7 +81,7 @@ final class Cli {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> removeTree(root)));
             List<String> entries = new ArrayList<>();
             int n = 0;
-            for (String e : Tools.testClassPath().split(java.io.File.pathSeparator)) {
+            for (String e : CliClassPath.current().split(java.io.File.pathSeparator)) {
                 Path p = Path.of(e);
                 boolean classes = Files.isDirectory(p) && p.getFileName().toString().equals("classes");
                 // The CLI's runtime: picocli and the project's own modules (target/classes, a reactor

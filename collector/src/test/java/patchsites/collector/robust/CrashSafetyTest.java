@@ -58,7 +58,7 @@ class CrashSafetyTest {
         }
         // Without the two tables, so that each run visibly adds one (and a lost update shows).
         original = dir.resolve("original.ko");
-        patchsites.collector.fixtures.Tools.ok(dir, "objcopy", "--remove-section=__mcount_loc",
+        patchsites.fixtures.Tools.ok(dir, "objcopy", "--remove-section=__mcount_loc",
                 "--remove-section=.rela__mcount_loc", "--remove-section=.static_call_sites",
                 "--remove-section=.rela.static_call_sites", biggest.toString(), original.toString());
         assertEquals(List.of(), tables(original));

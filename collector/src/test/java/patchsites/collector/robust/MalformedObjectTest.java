@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import patchsites.collector.cli.Main;
-import patchsites.collector.fixtures.Tools;
+import patchsites.fixtures.Tools;
 
 /**
  * The catalogue of malformed objects: each test crafts one broken file, from a gcc-built object by

@@ -10,7 +10,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import patchsites.collector.corpus.Corpus;
-import patchsites.collector.fixtures.Tools;
+import patchsites.fixtures.Tools;
 
 /**
  * Runs {@code scripts/newcomer-session.sh} (issue 13's "scripted newcomer session") on the corpus

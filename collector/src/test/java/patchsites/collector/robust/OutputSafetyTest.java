@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 import patchsites.collector.cli.Main;
 import patchsites.collector.corpus.Corpus;
 import patchsites.collector.emit.AtomicFile;
-import patchsites.collector.fixtures.Tools;
+import patchsites.collector.fixtures.CliClassPath;
+import patchsites.fixtures.Tools;
 
 /**
  * The output rules of docs/robustness.md, one test per defect of issue 13 (the numbers below),
@@ -351,7 +352,7 @@ class OutputSafetyTest {
         Path fifo = dir.resolve("out.fifo");
         Tools.ok(dir, "mkfifo", fifo.toString());
         Path in = copy(module, "in.ko");
-        Process p = new ProcessBuilder(Cli.command(Tools.testClassPath(), List.of("-Djava.io.tmpdir=" + tmp),
+        Process p = new ProcessBuilder(Cli.command(CliClassPath.current(), List.of("-Djava.io.tmpdir=" + tmp),
                 args(EMIT, "-o", fifo.toString(), in.toString()))).redirectErrorStream(true).start();
         // Written and forced, blocked in the open of the FIFO: the temporary is complete and stays the same.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

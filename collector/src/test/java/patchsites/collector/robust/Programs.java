@@ -1,7 +1,7 @@
 package patchsites.collector.robust;
 
 import java.nio.file.Path;
-import patchsites.collector.fixtures.Tools;
+import patchsites.fixtures.Tools;
 
 /** A small linked program with a static-call table, for {@code plan}: built by gcc, emit and ld. */
 final class Programs {

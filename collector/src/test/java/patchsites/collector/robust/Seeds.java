@@ -12,7 +12,7 @@ import patchsites.collector.cli.Main;
 import patchsites.collector.corpus.Corpus;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.Source;
-import patchsites.collector.fixtures.Tools;
+import patchsites.fixtures.Tools;
 
 /**
  * The seed corpus of the fuzzer: small objects gcc builds at test time (kernel code model, mcount,

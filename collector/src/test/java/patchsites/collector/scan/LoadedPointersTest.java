@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import patchsites.collector.fixtures.LoadedPointerOracle;
 import patchsites.collector.fixtures.ScanRun;
-import patchsites.collector.fixtures.Tools;
+import patchsites.fixtures.Tools;
 
 /**
  * The loaded pointer shape ({@code iload}, {@code iload-tail}) on C that gcc -O2 compiles at test

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import patchsites.collector.fixtures.ScanRun;
-import patchsites.collector.fixtures.Tools;
+import patchsites.fixtures.Tools;
 
 /**
  * {@code scan --pointer} on an object gcc builds at test time, against objdump's view: every

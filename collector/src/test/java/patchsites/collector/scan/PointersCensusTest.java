@@ -17,10 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import patchsites.collector.cli.Main;
 import patchsites.collector.fixtures.LoadedPointerOracle;
 import patchsites.collector.fixtures.ScanRun;
-import patchsites.collector.fixtures.Tools;
-import patchsites.collector.cli.Main;
+import patchsites.fixtures.Tools;
 
 /**
  * {@code patchsites pointers} on C that gcc -O2 compiles at test time (with and without

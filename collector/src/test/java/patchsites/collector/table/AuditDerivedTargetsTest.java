@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import patchsites.collector.cli.Main;
-import patchsites.collector.fixtures.Cross;
-import patchsites.collector.fixtures.Tools;
+import patchsites.fixtures.Cross;
+import patchsites.fixtures.Tools;
 
 /**
  * audit without --target derives the targets from the table's own sites; it must follow a
