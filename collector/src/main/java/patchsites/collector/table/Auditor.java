@@ -92,7 +92,11 @@ public final class Auditor {
 
     public static Report audit(ElfFile elf, Options o) {
         Audit audit = new Audit(elf, o);
-        List<TableEntry> entries = TableReader.read(elf, audit.arch, o.section(), o.layout(), o.bounds(), o.boundsFirst());
+        // emit writes no table into an object without sites, as objtool: with the targets named, an
+        // object without the section is an empty table, and every site the scan finds in it is missing.
+        boolean absent = o.targets() != null && !audit.linked && elf.sectionNamed(o.section()) < 0;
+        List<TableEntry> entries = absent ? List.of()
+                : TableReader.read(elf, audit.arch, o.section(), o.layout(), o.bounds(), o.boundsFirst());
         audit.findSites(entries);
         List<EntryReport> reports = new ArrayList<>(entries.size());
         for (TableEntry e : entries) {

@@ -66,6 +66,44 @@ class EmitWithoutSitesTest {
     }
 
     @Test
+    void anObjectWithoutATableAuditsAsAnEmptyOneWhenItsTargetsAreNamed() {
+        String[] table = {"--target=ext", "--section=.ext_sites", "--layout=site"};
+        // emit's output for an object without sites (no section) audits clean with the same options.
+        Path none = noSites();
+        assertEquals(0, run(concat(new String[] {"-q", "emit", "--in-place"}, table, none.toString())).rc());
+        Run clean = run(concat(new String[] {"audit"}, table, none.toString()));
+        assertEquals(0, clean.rc(), clean::describe);
+        assertTrue(clean.out().startsWith(none + ": .ext_sites: 0 entries\n"), clean::describe);
+        assertTrue(clean.out().contains("problems: 0 invalid, 0 missing, 0 extra, 0 duplicates"), clean::describe);
+
+        // An object whose call to ext has no table: the site is missing. readelf names the rel32
+        // field of the call; the call's opcode is the byte before it.
+        Path sites = withSites();
+        String relocs = Tools.ok(dir, "readelf", "-r", "-W", sites.toString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^([0-9a-f]+) .*R_X86_64_PLT32 .* ext - 4$")
+                .matcher(relocs);
+        assertTrue(m.find(), relocs);
+        long call = Long.parseLong(m.group(1), 16) - 1;
+        Run missing = run(concat(new String[] {"audit"}, table, sites.toString()));
+        assertEquals(1, missing.rc(), missing::describe);
+        assertTrue(missing.out().contains("problems: 0 invalid, 1 missing, 0 extra, 0 duplicates"), missing::describe);
+        assertTrue(missing.out().contains("  missing: .text+0x" + Long.toHexString(call) + " call ext has no entry\n"),
+                missing::describe);
+
+        // Without targets there is nothing to check the absence against: the table must be there.
+        Run untargeted = run("audit", "--section=.ext_sites", "--layout=site", none.toString());
+        assertEquals(new Run(2, "", "patchsites: " + none + ": error: no section .ext_sites\n"), untargeted,
+                untargeted::describe);
+    }
+
+    private static String[] concat(String[] head, String[] middle, String last) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + middle.length + 1);
+        System.arraycopy(middle, 0, all, head.length, middle.length);
+        all[all.length - 1] = last;
+        return all;
+    }
+
+    @Test
     void aTableLeftFromAnEarlierRunIsEmptiedNotKept() {
         Path obj = withSites();
         assertEquals(0, run("emit", "--target=ext", "--section=.ext_sites", "--layout=site", "--in-place",
