@@ -3,6 +3,7 @@ package patchsites.collector.corpus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.collect.Sets;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,10 +88,8 @@ class KernelTablesConformanceTest {
                     }
                 }
                 if (!expected.equals(found)) {
-                    Set<String> missing = new TreeSet<>(expected);
-                    missing.removeAll(found);
-                    Set<String> extra = new TreeSet<>(found);
-                    extra.removeAll(expected);
+                    Set<String> missing = Sets.difference(expected, found);
+                    Set<String> extra = Sets.difference(found, expected);
                     mismatchCount.addAndGet(missing.size() + extra.size());
                     for (String m : missing) {
                         mismatches.add(ko + ": missing " + m + "  bytes " + bytesOf(oracle, m));

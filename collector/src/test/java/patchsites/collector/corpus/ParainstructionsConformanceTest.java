@@ -3,6 +3,7 @@ package patchsites.collector.corpus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.collect.Sets;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,10 +78,8 @@ class ParainstructionsConformanceTest {
                     found.add(s.section() + "+0x" + Long.toHexString(s.offset()) + " type " + type + " len "
                             + s.length());
                 }
-                Set<String> missing = new TreeSet<>(expected);
-                missing.removeAll(found);
-                Set<String> extra = new TreeSet<>(found);
-                extra.removeAll(expected);
+                Set<String> missing = Sets.difference(expected, found);
+                Set<String> extra = Sets.difference(found, expected);
                 for (String m : missing) {
                     problems.add("missing " + m + "  bytes " + bytesOf(oracle, m));
                 }
