@@ -45,3 +45,7 @@ for m, v in rows.items():
 PY
 rm -f "$out"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo "== RangeLookupBench: one lookup, Floor vs TreeMap vs ImmutableRangeMap (JMH, C2)"
+java -jar "$root/bench/target/benchmarks.jar" RangeLookupBench -f 1 -wi 3 -i 5 -w 1s -r 1s -jvmArgsAppend -Xmx1g | tail -n 7
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
