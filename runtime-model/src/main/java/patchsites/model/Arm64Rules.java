@@ -2,7 +2,6 @@ package patchsites.model;
 
 import patchsites.isa.Arm64Codec;
 import patchsites.isa.Branch;
-import patchsites.isa.BranchCodec;
 
 /**
  * AArch64: {@code B}/{@code BL} (imm26, ±128 MiB), {@code B.cond}/{@code CBZ}/{@code CBNZ} (imm19,
@@ -13,28 +12,14 @@ import patchsites.isa.BranchCodec;
  * out of reach needs a veneer ({@code module_emit_plt_entry}).
  */
 public final class Arm64Rules extends BranchRules {
-    @Override
-    BranchCodec codec() {
-        return Arm64Codec.INSTANCE;
-    }
-
-    @Override
-    public String policyId() {
-        return "arm64";
-    }
-
-    @Override
-    public String policy() {
-        return "arm64: one aligned 32-bit store of B/BL/B.cond/CBZ/TBZ (Arm ARM B2.2.5), then cache maintenance";
+    public Arm64Rules() {
+        super(Arm64Codec.INSTANCE, "arm64",
+                "arm64: one aligned 32-bit store of B/BL/B.cond/CBZ/TBZ (Arm ARM B2.2.5), then cache maintenance",
+                "a veneer (PLT entry)");
     }
 
     @Override
     Assessment concurrency(byte[] insn, Branch b, byte[] after, Placement where) {
         return alignedWordStore(where, 0, "one aligned 32-bit store (Arm ARM B2.2.5 list), then cache maintenance");
-    }
-
-    @Override
-    String farTargetNeeds() {
-        return "a veneer (PLT entry)";
     }
 }

@@ -23,48 +23,32 @@ import patchsites.isa.ThumbCodec;
  * destination depends on the address, not only on the displacement.
  */
 public final class ArmRules extends BranchRules {
-    private final A32Codec a32;
-    private final ThumbCodec thumb;
-    /** 'a', 't', or 0: guess from the bytes. */
-    private final char state;
+    /** Both states' codecs, and the codec used without a state. */
+    private final Guess guess;
 
     /** The rules for instructions in {@code order}: little-endian, or big-endian in BE32 objects. */
     public ArmRules(ByteOrder order) {
-        this(A32Codec.of(order), ThumbCodec.of(order), (char) 0);
+        this(new Guess(A32Codec.of(order), ThumbCodec.of(order)), null);
     }
 
-    private ArmRules(A32Codec a32, ThumbCodec thumb, char state) {
-        this.a32 = a32;
-        this.thumb = thumb;
-        this.state = state;
+    /** {@code codec}: the one state's, or null to guess from the bytes. */
+    private ArmRules(Guess guess, BranchCodec codec) {
+        super(codec == null ? guess : codec, "arm", "arm: stop_machine for every text patch, as Linux's patch_text() does",
+                "a PLT entry (get_module_plt)");
+        this.guess = guess;
     }
 
     /** The rules for ARM ('a') or Thumb ('t') code; for anything else, these rules. */
     @Override
     public ArmRules forState(char mapping) {
-        return mapping == 'a' || mapping == 't' ? new ArmRules(a32, thumb, mapping) : this;
-    }
-
-    @Override
-    public String policyId() {
-        return "arm";
-    }
-
-    @Override
-    public String policy() {
-        return "arm: stop_machine for every text patch, as Linux's patch_text() does";
+        return mapping == 'a' ? new ArmRules(guess, guess.a32) : mapping == 't' ? new ArmRules(guess, guess.thumb) : this;
     }
 
     /**
-     * This state's codec; with no state, A32 when the word is an A32 branch, else Thumb. Used per
-     * call, so the guess is made on the bytes in hand.
+     * Without a state: A32 when the word is an A32 branch, else Thumb. Used per call, so the guess
+     * is made on the bytes in hand.
      */
-    @Override
-    BranchCodec codec() {
-        return state == 'a' ? a32 : state == 't' ? thumb : guess;
-    }
-
-    private final BranchCodec guess = new BranchCodec() {
+    private record Guess(A32Codec a32, ThumbCodec thumb) implements BranchCodec {
         private BranchCodec pick(ByteBuffer code, int at) {
             return a32.decode(code, at) != null ? a32 : thumb;
         }
@@ -88,15 +72,10 @@ public final class ArmRules extends BranchRules {
         public long destination(Branch b, long address) {
             return (b.pcOffset() == A32Codec.PC_OFFSET ? a32 : thumb).destination(b, address);
         }
-    };
+    }
 
     @Override
     Assessment concurrency(byte[] insn, Branch b, byte[] after, Placement where) {
         return new Assessment(Verdict.STOP_MACHINE, "Linux patches ARM text under stop_machine (patch_text)", 0, false);
-    }
-
-    @Override
-    String farTargetNeeds() {
-        return "a PLT entry (get_module_plt)";
     }
 }

@@ -13,14 +13,38 @@ import patchsites.isa.SiteKind;
  * while other CPUs run ({@link #concurrency}) and what a target out of reach needs.
  */
 abstract class BranchRules implements PatchRules {
+    private final BranchCodec codec;
+    private final String policyId, policy, farTargetNeeds;
+
+    /**
+     * @param policyId       {@link #policyId}
+     * @param policy         {@link #policy}
+     * @param farTargetNeeds what a target out of reach needs, for the out-of-range reason: "a PLT entry"
+     */
+    BranchRules(BranchCodec codec, String policyId, String policy, String farTargetNeeds) {
+        this.codec = codec;
+        this.policyId = policyId;
+        this.policy = policy;
+        this.farTargetNeeds = farTargetNeeds;
+    }
+
     /** The codec for the site's bytes. */
-    abstract BranchCodec codec();
+    BranchCodec codec() {
+        return codec;
+    }
+
+    @Override
+    public final String policyId() {
+        return policyId;
+    }
+
+    @Override
+    public final String policy() {
+        return policy;
+    }
 
     /** Verdict for changing {@code insn} (decoded as {@code b}) at {@code where}; {@code newInsn} is known when the new target is. */
     abstract Assessment concurrency(byte[] insn, Branch b, byte[] newInsn, Placement where);
-
-    /** What a target out of reach needs, for the out-of-range reason: "a PLT entry". */
-    abstract String farTargetNeeds();
 
     /** The branch at the start of {@code bytes}, or null. */
     final Branch decode(byte[] bytes) {
@@ -73,7 +97,7 @@ abstract class BranchRules implements PatchRules {
 
     /** Why {@code displacement} (new target - address) is beyond branch {@code b}. */
     String rangeReason(Branch b, long displacement) {
-        return "target beyond " + b.reachText() + ": needs " + farTargetNeeds();
+        return "target beyond " + b.reachText() + ": needs " + farTargetNeeds;
     }
 
     @Override

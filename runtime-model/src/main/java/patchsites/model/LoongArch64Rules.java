@@ -1,7 +1,6 @@
 package patchsites.model;
 
 import patchsites.isa.Branch;
-import patchsites.isa.BranchCodec;
 import patchsites.isa.LoongArchCodec;
 
 /**
@@ -12,19 +11,9 @@ import patchsites.isa.LoongArchCodec;
  * when the new target keeps the {@code pcaddu18i}.
  */
 public final class LoongArch64Rules extends BranchRules {
-    @Override
-    BranchCodec codec() {
-        return LoongArchCodec.INSTANCE;
-    }
-
-    @Override
-    public String policyId() {
-        return "loongarch64";
-    }
-
-    @Override
-    public String policy() {
-        return "loongarch64: one aligned 32-bit write + ibar (larch_insn_patch_text)";
+    public LoongArch64Rules() {
+        super(LoongArchCodec.INSTANCE, "loongarch64", "loongarch64: one aligned 32-bit write + ibar (larch_insn_patch_text)",
+                "a PLT entry (module_emit_plt_entry)");
     }
 
     @Override
@@ -34,10 +23,5 @@ public final class LoongArch64Rules extends BranchRules {
             return new Assessment(Verdict.STOP_MACHINE, "pcaddu18i and jirl must change together", 0, false);
         }
         return alignedWordStore(where, pair ? 4 : 0, (pair ? "only the jirl changes: " : "") + "one aligned 32-bit write + ibar");
-    }
-
-    @Override
-    String farTargetNeeds() {
-        return "a PLT entry (module_emit_plt_entry)";
     }
 }

@@ -1,7 +1,6 @@
 package patchsites.model;
 
 import patchsites.isa.Branch;
-import patchsites.isa.BranchCodec;
 import patchsites.isa.PowerCodec;
 
 /**
@@ -11,24 +10,13 @@ import patchsites.isa.PowerCodec;
  * use it, without stop_machine.
  */
 abstract class PowerRules extends BranchRules {
-    private final PowerCodec codec;
-
-    PowerRules(PowerCodec codec) {
-        this.codec = codec;
-    }
-
-    @Override
-    final BranchCodec codec() {
-        return codec;
+    /** {@code name}: what the policy line starts with ("ppc64 ELFv2"). */
+    PowerRules(PowerCodec codec, String policyId, String name) {
+        super(codec, policyId, name + ": one aligned 32-bit store + cache flush (patch_instruction)", "a stub or trampoline");
     }
 
     @Override
     Assessment concurrency(byte[] insn, Branch b, byte[] after, Placement where) {
         return alignedWordStore(where, 0, "one aligned 32-bit store, then dcbst/sync/icbi/isync (patch_instruction)");
-    }
-
-    @Override
-    String farTargetNeeds() {
-        return "a stub or trampoline";
     }
 }

@@ -13,21 +13,9 @@ import patchsites.isa.SiteKind;
  * shares this TOC (or needs no TOC): the verdict says so.
  */
 public final class Ppc64Rules extends PowerRules {
-    private final boolean elfV2;
-
     public Ppc64Rules(boolean littleEndian, boolean elfV2) {
-        super(new PowerCodec(littleEndian ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN, true));
-        this.elfV2 = elfV2;
-    }
-
-    @Override
-    public String policyId() {
-        return "ppc64";
-    }
-
-    @Override
-    public String policy() {
-        return "ppc64 " + (elfV2 ? "ELFv2" : "ELFv1") + ": one aligned 32-bit store + cache flush (patch_instruction)";
+        super(new PowerCodec(littleEndian ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN, true), "ppc64",
+                "ppc64 " + (elfV2 ? "ELFv2" : "ELFv1"));
     }
 
     @Override

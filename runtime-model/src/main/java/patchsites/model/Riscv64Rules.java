@@ -1,7 +1,6 @@
 package patchsites.model;
 
 import patchsites.isa.Branch;
-import patchsites.isa.BranchCodec;
 import patchsites.isa.RiscvCodec;
 
 /**
@@ -13,20 +12,9 @@ import patchsites.isa.RiscvCodec;
  * under stop_machine.
  */
 public final class Riscv64Rules extends BranchRules {
-    @Override
-    BranchCodec codec() {
-        return RiscvCodec.INSTANCE;
-    }
-
-    @Override
-    public String policyId() {
-        return "riscv64";
-    }
-
-    @Override
-    public String policy() {
-        return "riscv64: one naturally aligned instruction store under Ziccif; auipc+jalr pairs need stop_machine"
-                + " unless only the jalr changes";
+    public Riscv64Rules() {
+        super(RiscvCodec.INSTANCE, "riscv64", "riscv64: one naturally aligned instruction store under Ziccif;"
+                + " auipc+jalr pairs need stop_machine unless only the jalr changes", "a longer form or a PLT entry");
     }
 
     @Override
@@ -48,10 +36,5 @@ public final class Riscv64Rules extends BranchRules {
         }
         return new Assessment(Verdict.STOP_MACHINE, "a 4-byte instruction at a 2-byte aligned address is not covered"
                 + " by Ziccif", 0, where.sometimes(a -> (a & 3) == 0));
-    }
-
-    @Override
-    String farTargetNeeds() {
-        return "a longer form or a PLT entry";
     }
 }

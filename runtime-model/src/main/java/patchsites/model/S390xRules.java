@@ -1,7 +1,6 @@
 package patchsites.model;
 
 import patchsites.isa.Branch;
-import patchsites.isa.BranchCodec;
 import patchsites.isa.S390xCodec;
 
 /**
@@ -13,20 +12,9 @@ import patchsites.isa.S390xCodec;
  * confirmed here.
  */
 public final class S390xRules extends BranchRules {
-    @Override
-    BranchCodec codec() {
-        return S390xCodec.INSTANCE;
-    }
-
-    @Override
-    public String policyId() {
-        return "s390x";
-    }
-
-    @Override
-    public String policy() {
-        return "s390x: one store when the 32-bit displacement is 4-byte aligned; else stop_machine"
-                + " (Linux flips a brcl mask byte instead)";
+    public S390xRules() {
+        super(S390xCodec.INSTANCE, "s390x", "s390x: one store when the 32-bit displacement is 4-byte aligned;"
+                + " else stop_machine (Linux flips a brcl mask byte instead)", "a PLT entry");
     }
 
     @Override
@@ -38,10 +26,5 @@ public final class S390xRules extends BranchRules {
         }
         return new Assessment(Verdict.STOP_MACHINE, "displacement at +" + at + " is not naturally aligned", 0,
                 where.sometimes(a -> ((a + at) & (size - 1)) == 0));
-    }
-
-    @Override
-    String farTargetNeeds() {
-        return "a PLT entry";
     }
 }

@@ -2,7 +2,6 @@ package patchsites.model;
 
 import java.util.function.LongPredicate;
 import patchsites.isa.Branch;
-import patchsites.isa.BranchCodec;
 import patchsites.isa.X86Codec;
 
 /**
@@ -20,20 +19,14 @@ public class X86_64Rules extends BranchRules {
     public static final int BREAKPOINT_SYNC_ROUNDS = 3;
 
     private final X86Policy policy;
-    private final X86Codec codec;
 
     public X86_64Rules(X86Policy policy) {
         this(policy, X86Codec.X86_64);
     }
 
     X86_64Rules(X86Policy policy, X86Codec codec) {
+        super(codec, "x86-" + policy.label(), policyText(policy), "a trampoline");
         this.policy = policy;
-        this.codec = codec;
-    }
-
-    @Override
-    final BranchCodec codec() {
-        return codec;
     }
 
     /**
@@ -51,13 +44,7 @@ public class X86_64Rules extends BranchRules {
         return sb.toString();
     }
 
-    @Override
-    public String policyId() {
-        return "x86-" + policy.label();
-    }
-
-    @Override
-    public String policy() {
+    private static String policyText(X86Policy policy) {
         switch (policy) {
             case LINUX: return "x86 policy linux: every site through the INT3 protocol, as Linux does";
             case ALIGNED: return "x86 policy aligned: one store when the rel32 field is 4-byte aligned (Lutomirski; AMD aligned-quadword rule)";
@@ -95,10 +82,5 @@ public class X86_64Rules extends BranchRules {
         }
         return new Assessment(Verdict.BREAKPOINT, "rel32 at +" + field + " is not " + unit + "; " + breakpoint,
                 BREAKPOINT_SYNC_ROUNDS, false);
-    }
-
-    @Override
-    String farTargetNeeds() {
-        return "a trampoline";
     }
 }

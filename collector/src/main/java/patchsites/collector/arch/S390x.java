@@ -4,8 +4,6 @@ import static patchsites.collector.arch.BranchRelocations.form;
 
 import java.nio.ByteBuffer;
 import patchsites.isa.S390xCodec;
-import patchsites.model.ModelOptions;
-import patchsites.model.PatchRules;
 import patchsites.model.S390xRules;
 
 /**
@@ -14,36 +12,22 @@ import patchsites.model.S390xRules;
  * 4-byte {@code bras}/{@code brc} with PC16DBL/PLT16DBL. {@code larl} (C0x0) carries the same
  * relocation as a call when it loads an address: it is a reference.
  */
-public final class S390x implements Arch {
+public final class S390x extends BranchFormsArch {
     public static final int R_390_PC32 = 5, R_390_PC16DBL = 17, R_390_PLT16DBL = 18, R_390_PC32DBL = 19,
             R_390_PLT32DBL = 20, R_390_64 = 22;
 
-    private static final ArchAbi ABI = ArchAbi.of("s390x", true, R_390_PC32, R_390_64, "R_390_",
-            ArchAbi.names(R_390_PC32, "PC32", R_390_PC16DBL, "PC16DBL", R_390_PC32DBL, "PC32DBL", R_390_PLT32DBL,
-                    "PLT32DBL", R_390_64, "64", R_390_PLT16DBL, "PLT16DBL"));
-
-    @Override
-    public ArchAbi abi() {
-        return ABI;
-    }
-
-    private static final BranchRelocations BRANCHES = new BranchRelocations(S390xCodec.INSTANCE, 2,
-            S390xCodec.FIELD_OFFSET, form(R_390_PC32DBL, 32), form(R_390_PLT32DBL, 32), form(R_390_PC16DBL, 16),
-            form(R_390_PLT16DBL, 16));
-
-    @Override
-    public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
-        return BRANCHES.decode(text, field, relocType, out);
+    public S390x() {
+        super(ArchAbi.of("s390x", true, R_390_PC32, R_390_64, "R_390_",
+                ArchAbi.names(R_390_PC32, "PC32", R_390_PC16DBL, "PC16DBL", R_390_PC32DBL, "PC32DBL", R_390_PLT32DBL,
+                        "PLT32DBL", R_390_64, "64", R_390_PLT16DBL, "PLT16DBL")),
+                new BranchRelocations(S390xCodec.INSTANCE, 2, S390xCodec.FIELD_OFFSET, form(R_390_PC32DBL, 32),
+                        form(R_390_PLT32DBL, 32), form(R_390_PC16DBL, 16), form(R_390_PLT16DBL, 16)),
+                null, S390xRules::new);
     }
 
     @Override
     public long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext context) {
         // larl & co. count halfwords from the instruction start, before the field.
-        return BRANCHES.formOf(relocType) != null ? -S390xCodec.FIELD_OFFSET : 0;
-    }
-
-    @Override
-    public PatchRules patchRules(ModelOptions options) {
-        return new S390xRules();
+        return isBranchRelocation(relocType) ? -S390xCodec.FIELD_OFFSET : 0;
     }
 }
