@@ -10,22 +10,17 @@ import java.nio.ByteOrder;
  * immediate, which the ELF reader needs for SHT_REL addends.
  */
 public final class A32Codec implements BranchCodec {
-    private static final A32Codec LE = new A32Codec(ByteOrder.LITTLE_ENDIAN), BE32 = new A32Codec(ByteOrder.BIG_ENDIAN);
     private static final int COND_ALWAYS = 0xe, UNCONDITIONAL = 0xf;
     private static final int B_MASK = 0x0e000000, B = 0x0a000000, LINK = 0x01000000, BLX_MASK = 0xfe000000,
-            BLX = 0xfa000000, IMM24 = 0xffffff;
+            BLX = 0xfa000000;
     /** PC reads as the instruction + 8. */
     public static final int PC_OFFSET = 8;
 
     private final ByteOrder order;
 
-    private A32Codec(ByteOrder order) {
-        this.order = order;
-    }
-
     /** The codec for instructions in {@code order} (big-endian: BE32). */
-    public static A32Codec of(ByteOrder order) {
-        return order == ByteOrder.BIG_ENDIAN ? BE32 : LE;
+    public A32Codec(ByteOrder order) {
+        this.order = order;
     }
 
     @Override
@@ -52,7 +47,7 @@ public final class A32Codec implements BranchCodec {
 
     /** The imm24 of a branch word, sign-extended, in bytes: its SHT_REL addend. */
     public static long branchOffset(int insn) {
-        return Words.signExtend(insn & IMM24, 24) << 2;
+        return Words.field(insn, 0, 24) << 2;
     }
 
     /** The imm4:imm12 of a MOVW/MOVT word, sign-extended (AAELF 4.6.1.6). */
@@ -66,8 +61,7 @@ public final class A32Codec implements BranchCodec {
         if ((v & (b.exchange() ? 1 : 3)) != 0 || !Words.fitsSigned(v >> 2, 24)) {
             return false;
         }
-        int i = Words.u32(code, at, order);
-        int out = (i & ~IMM24) | ((int) (v >> 2) & IMM24);
+        int out = Words.withField(Words.u32(code, at, order), 0, 24, v >> 2);
         if (b.exchange()) {
             out = (out & ~LINK) | (int) (((v >> 1) & 1) << 24); // H
         }

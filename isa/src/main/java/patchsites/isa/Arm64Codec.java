@@ -35,7 +35,7 @@ public final class Arm64Codec implements BranchCodec {
     }
 
     private static Branch branch(SiteKind kind, int i, int bits) {
-        return Branch.at0(kind, 4, 0, Words.signExtend(i >>> shift(bits), bits) << 2, bits, 4);
+        return Branch.at0(kind, 4, 0, Words.field(i, shift(bits), bits) << 2, bits, 4);
     }
 
     /** imm26 sits at bit 0, imm19 and imm14 at bit 5. */
@@ -46,12 +46,10 @@ public final class Arm64Codec implements BranchCodec {
     @Override
     public boolean encode(ByteBuffer code, int at, Branch b, long d) {
         int bits = b.fieldBits();
-        if ((d & 3) != 0 || !Words.fitsSigned(d >> 2, bits)) {
+        if (!Words.fitsScaled(d, 4, bits)) {
             return false;
         }
-        int field = ((1 << bits) - 1) << shift(bits);
-        int i = Words.u32(code, at, LE);
-        Words.put32(code, at, LE, (i & ~field) | (((int) (d >> 2) << shift(bits)) & field));
+        Words.put32(code, at, LE, Words.withField(Words.u32(code, at, LE), shift(bits), bits, d >> 2));
         return true;
     }
 }

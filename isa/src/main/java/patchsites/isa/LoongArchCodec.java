@@ -14,6 +14,8 @@ public final class LoongArchCodec implements BranchCodec {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int B = 0x14, BL = 0x15, BEQZ = 0x10, BNEZ = 0x11, BEQ = 0x16, BGEU = 0x1b, JIRL = 0x13;
     private static final int PCADDU18I_MASK = 0xfe000000, PCADDU18I = 0x1e000000, REG = 0x1f;
+    /** Where offs16, the low 16 bits of every offset, sits. */
+    private static final int OFFS_LOW = 10;
 
     private LoongArchCodec() {}
 
@@ -23,26 +25,29 @@ public final class LoongArchCodec implements BranchCodec {
             return null;
         }
         int i = Words.u32(code, at, LE), op6 = i >>> 26;
-        long offs16 = (i >>> 10) & 0xffff;
         if (op6 == B || op6 == BL) {
-            long offs = offs16 | (((long) i & 0x3ff) << 16);
-            return Branch.at0(op6 == BL ? SiteKind.CALL : SiteKind.TAIL, 4, 0, Words.signExtend(offs, 26) << 2, 26, 4);
+            return branch(op6 == BL ? SiteKind.CALL : SiteKind.TAIL, i, 26);
         }
         if (op6 == BEQZ || op6 == BNEZ) {
-            long offs = offs16 | (((long) i & 0x1f) << 16);
-            return Branch.at0(SiteKind.COND_TAIL, 4, 0, Words.signExtend(offs, 21) << 2, 21, 4);
+            return branch(SiteKind.COND_TAIL, i, 21);
         }
         if (op6 >= BEQ && op6 <= BGEU) {
-            return Branch.at0(SiteKind.COND_TAIL, 4, 0, Words.signExtend(offs16, 16) << 2, 16, 4);
+            return branch(SiteKind.COND_TAIL, i, 16);
         }
         if ((i & PCADDU18I_MASK) == PCADDU18I && Words.fits(code, at, 8)) {
             int j = Words.u32(code, at + 4, LE);
             if ((j >>> 26) == JIRL && ((j >>> 5) & REG) == (i & REG)) {
-                long d = (Words.signExtend((i >>> 5) & 0xfffff, 20) << 18) + (Words.signExtend((j >>> 10) & 0xffff, 16) << 2);
+                long d = (Words.field(i, 5, 20) << 18) + (Words.field(j, OFFS_LOW, 16) << 2);
                 return Branch.at0((j & REG) == 0 ? SiteKind.TAIL : SiteKind.CALL, 8, 0, d, 36, 4);
             }
         }
         return null;
+    }
+
+    /** offs16 at bit 10, and for offs21/offs26 the high 5/10 bits at bit 0, in words. */
+    private static Branch branch(SiteKind kind, int i, int bits) {
+        long offs = ((i >>> OFFS_LOW) & 0xffff) | (((long) i & ((1 << (bits - 16)) - 1)) << 16);
+        return Branch.at0(kind, 4, 0, Words.signExtend(offs, bits) << 2, bits, 4);
     }
 
     @Override
@@ -57,24 +62,14 @@ public final class LoongArchCodec implements BranchCodec {
             if (!Words.fitsSigned(hi, 20)) {
                 return false;
             }
-            Words.put32(code, at, LE, (i & 0xfe00001f) | (int) ((hi & 0xfffff) << 5));
-            Words.put32(code, at + 4, LE, (Words.u32(code, at + 4, LE) & 0xfc0003ff) | (int) (((lo >> 2) & 0xffff) << 10));
+            Words.put32(code, at, LE, Words.withField(i, 5, 20, hi));
+            Words.put32(code, at + 4, LE, Words.withField(Words.u32(code, at + 4, LE), OFFS_LOW, 16, lo >> 2));
             return true;
         }
         if (!Words.fitsSigned(o, b.fieldBits())) {
             return false;
         }
-        int low16 = (int) ((o & 0xffff) << 10);
-        switch (b.fieldBits()) {
-            case 26:
-                Words.put32(code, at, LE, (i & 0xfc000000) | low16 | (int) ((o >> 16) & 0x3ff));
-                break;
-            case 21:
-                Words.put32(code, at, LE, (i & 0xfc0003e0) | low16 | (int) ((o >> 16) & 0x1f));
-                break;
-            default:
-                Words.put32(code, at, LE, (i & 0xfc0003ff) | low16);
-        }
+        Words.put32(code, at, LE, Words.withField(Words.withField(i, OFFS_LOW, 16, o), 0, b.fieldBits() - 16, o >> 16));
         return true;
     }
 }

@@ -12,7 +12,9 @@ import java.nio.ByteOrder;
  */
 public final class PowerCodec implements BranchCodec {
     public static final int NOP = 0x60000000;
-    private static final int I_FORM = 18, B_FORM = 16, LINK = 1, ABSOLUTE = 2, LI = 0x03fffffc, BD = 0xfffc;
+    private static final int I_FORM = 18, B_FORM = 16, LINK = 1, ABSOLUTE = 2;
+    /** LI and BD are fields of words at bit 2 (the low two bits are AA and LK). */
+    private static final int FIELD_SHIFT = 2;
     /** BO bits 0 and 2 set: branch always. */
     private static final int BO_ALWAYS = 0x14;
 
@@ -39,25 +41,22 @@ public final class PowerCodec implements BranchCodec {
         if (op == I_FORM) {
             SiteKind k = link ? SiteKind.CALL : SiteKind.TAIL;
             boolean pair = link && tocSlot && Words.fits(code, at + 4, 4) && Words.u32(code, at + 4, order) == NOP;
-            return Branch.at0(k, pair ? 8 : 4, 0, Words.signExtend(i & LI, 26), 24, 4);
+            return Branch.at0(k, pair ? 8 : 4, 0, Words.field(i, FIELD_SHIFT, 24) << 2, 24, 4);
         }
         if (op == B_FORM) {
             boolean always = (((i >>> 21) & 0x1f) & BO_ALWAYS) == BO_ALWAYS;
             SiteKind k = link ? SiteKind.CALL : always ? SiteKind.TAIL : SiteKind.COND_TAIL;
-            return Branch.at0(k, 4, 0, Words.signExtend(i & BD, 16), 14, 4);
+            return Branch.at0(k, 4, 0, Words.field(i, FIELD_SHIFT, 14) << 2, 14, 4);
         }
         return null;
     }
 
     @Override
     public boolean encode(ByteBuffer code, int at, Branch b, long d) {
-        boolean iForm = b.fieldBits() == 24;
-        if ((d & 3) != 0 || !Words.fitsSigned(d, iForm ? 26 : 16)) {
+        if (!Words.fitsScaled(d, 4, b.fieldBits())) {
             return false;
         }
-        int field = iForm ? LI : BD;
-        int i = Words.u32(code, at, order);
-        Words.put32(code, at, order, (i & ~field) | ((int) d & field));
+        Words.put32(code, at, order, Words.withField(Words.u32(code, at, order), FIELD_SHIFT, b.fieldBits(), d >> 2));
         return true;
     }
 }

@@ -40,7 +40,7 @@ public final class S390xCodec implements BranchCodec {
     @Override
     public boolean encode(ByteBuffer code, int at, Branch b, long d) {
         boolean wide = b.fieldBits() == 32;
-        if ((d & 1) != 0 || !Words.fitsSigned(d >> 1, b.fieldBits())) {
+        if (!Words.fitsScaled(d, 2, b.fieldBits())) {
             return false;
         }
         if (wide) {

@@ -11,10 +11,15 @@ import java.nio.ByteOrder;
  * the MOVW/MOVT immediate, which the ELF reader needs for SHT_REL addends.
  */
 public final class ThumbCodec implements BranchCodec {
-    private static final ThumbCodec LE = new ThumbCodec(ByteOrder.LITTLE_ENDIAN),
-            BE32 = new ThumbCodec(ByteOrder.BIG_ENDIAN);
     private static final int PREFIX_MASK = 0xf800, PREFIX = 0xf000, FORM_MASK = 0xd000, BL = 0xd000, BLX = 0xc000,
             B_W = 0x9000, BCC_W = 0x8000;
+    /**
+     * The offsets' layouts in the two halfwords read as one word, first halfword high ({@link
+     * Words#scattered}): T4 S:J1:J2:imm10:imm11 (J1 and J2 stand for I1 and I2, see {@link #flipJ}),
+     * T3 S:J2:J1:imm6:imm11.
+     */
+    private static final int[] T4 = {26, 1, 24, 13, 1, 23, 11, 1, 22, 16, 10, 12, 0, 11, 1},
+            T3 = {26, 1, 20, 11, 1, 19, 13, 1, 18, 16, 6, 12, 0, 11, 1};
     /** Conditions 14 and 15 in a T3 word are other encodings. */
     private static final int FIRST_NON_CONDITION = 14;
     /** PC reads as the instruction + 4. */
@@ -22,13 +27,9 @@ public final class ThumbCodec implements BranchCodec {
 
     private final ByteOrder order;
 
-    private ThumbCodec(ByteOrder order) {
-        this.order = order;
-    }
-
     /** The codec for halfwords in {@code order} (big-endian: BE32). */
-    public static ThumbCodec of(ByteOrder order) {
-        return order == ByteOrder.BIG_ENDIAN ? BE32 : LE;
+    public ThumbCodec(ByteOrder order) {
+        this.order = order;
     }
 
     @Override
@@ -66,17 +67,17 @@ public final class ThumbCodec implements BranchCodec {
 
     /** S:I1:I2:imm10:imm11 of BL/BLX/B.W in bytes, sign-extended (I = NOT(J xor S)): the SHT_REL addend. */
     public static long branchOffset(int hw1, int hw2) {
-        int s = (hw1 >> 10) & 1, j1 = (hw2 >> 13) & 1, j2 = (hw2 >> 11) & 1;
-        int i1 = ~(j1 ^ s) & 1, i2 = ~(j2 ^ s) & 1;
-        long imm = (s << 24) | (i1 << 23) | (i2 << 22) | ((hw1 & 0x3ff) << 12) | ((hw2 & 0x7ff) << 1);
-        return Words.signExtend(imm, 25);
+        return Words.signExtend(flipJ(Words.scattered(hw1 << 16 | hw2, T4)), 25);
     }
 
     /** S:J2:J1:imm6:imm11 of Bcc.W in bytes, sign-extended: the SHT_REL addend. */
     public static long conditionalOffset(int hw1, int hw2) {
-        int s = (hw1 >> 10) & 1, j1 = (hw2 >> 13) & 1, j2 = (hw2 >> 11) & 1;
-        long imm = (s << 20) | (j2 << 19) | (j1 << 18) | ((hw1 & 0x3f) << 12) | ((hw2 & 0x7ff) << 1);
-        return Words.signExtend(imm, 21);
+        return Words.signExtend(Words.scattered(hw1 << 16 | hw2, T3), 21);
+    }
+
+    /** T4 stores J = NOT(I xor S) where the offset has I: with S clear the two bits read inverted. Its own inverse. */
+    private static long flipJ(long offset) {
+        return (offset & (1L << 24)) != 0 ? offset : offset ^ (3L << 22);
     }
 
     /** imm4:i:imm3:imm8 of a Thumb MOVW/MOVT, sign-extended. */
@@ -109,19 +110,10 @@ public final class ThumbCodec implements BranchCodec {
         if ((v & 1) != 0 || !Words.fitsSigned(v, b.fieldBits() + 1)) {
             return false;
         }
-        int hw1 = Words.u16(code, at, order), hw2 = Words.u16(code, at + 2, order);
-        if (b.kind() == SiteKind.COND_TAIL) {
-            int s = (int) (v >> 20) & 1, j2 = (int) (v >> 19) & 1, j1 = (int) (v >> 18) & 1;
-            hw1 = (hw1 & 0xfbc0) | (s << 10) | ((int) (v >> 12) & 0x3f);
-            hw2 = (hw2 & FORM_MASK) | (j1 << 13) | (j2 << 11) | ((int) (v >> 1) & 0x7ff);
-        } else {
-            int s = (int) (v >> 24) & 1, i1 = (int) (v >> 23) & 1, i2 = (int) (v >> 22) & 1;
-            int j1 = ~(i1 ^ s) & 1, j2 = ~(i2 ^ s) & 1;
-            hw1 = (hw1 & PREFIX_MASK) | (s << 10) | ((int) (v >> 12) & 0x3ff);
-            hw2 = (hw2 & FORM_MASK) | (j1 << 13) | (j2 << 11) | ((int) (v >> 1) & 0x7ff);
-        }
-        Words.put16(code, at, order, hw1);
-        Words.put16(code, at + 2, order, hw2);
+        int w = Words.u16(code, at, order) << 16 | Words.u16(code, at + 2, order);
+        w = b.kind() == SiteKind.COND_TAIL ? Words.withScattered(w, T3, v) : Words.withScattered(w, T4, flipJ(v));
+        Words.put16(code, at, order, w >>> 16);
+        Words.put16(code, at + 2, order, w);
         return true;
     }
 }

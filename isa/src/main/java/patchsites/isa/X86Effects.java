@@ -117,7 +117,8 @@ public final class X86Effects {
         end = pos + len;
         int legacyEnd = X86Length.afterLegacyPrefixes(b, pos, end);
         // rep/repne (bnd) change what many opcodes mean: only the forms listed under it are known.
-        boolean rep = hasPrefix(b, pos, legacyEnd, 0xf3) || hasPrefix(b, pos, legacyEnd, X86Codec.BND_PREFIX);
+        boolean rep = X86Length.hasPrefix(b, pos, legacyEnd, 0xf3)
+                || X86Length.hasPrefix(b, pos, legacyEnd, X86Codec.BND_PREFIX);
         int p = legacyEnd;
         boolean rexW = false, rexR = false, rexB = false;
         rex = (b.get(p) & 0xf0) == 0x40;
@@ -386,14 +387,5 @@ public final class X86Effects {
             return w;
         }
         return w | bit(r - 4);
-    }
-
-    private static boolean hasPrefix(ByteBuffer b, int from, int to, int prefix) {
-        for (int q = from; q < to; q++) {
-            if ((b.get(q) & 0xff) == prefix) {
-                return true;
-            }
-        }
-        return false;
     }
 }

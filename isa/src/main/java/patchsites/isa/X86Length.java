@@ -173,7 +173,8 @@ public final class X86Length {
         return p;
     }
 
-    private static boolean hasPrefix(ByteBuffer b, int from, int to, int prefix) {
+    /** Whether {@code prefix} is among the bytes from {@code from} to {@code to}. */
+    static boolean hasPrefix(ByteBuffer b, int from, int to, int prefix) {
         for (int q = from; q < to; q++) {
             if ((b.get(q) & 0xff) == prefix) {
                 return true;

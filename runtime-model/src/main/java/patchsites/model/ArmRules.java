@@ -28,7 +28,7 @@ public final class ArmRules extends BranchRules {
 
     /** The rules for instructions in {@code order}: little-endian, or big-endian in BE32 objects. */
     public ArmRules(ByteOrder order) {
-        this(new Guess(A32Codec.of(order), ThumbCodec.of(order)), null);
+        this(new Guess(new A32Codec(order), new ThumbCodec(order)), null);
     }
 
     /** {@code codec}: the one state's, or null to guess from the bytes. */

@@ -40,9 +40,9 @@ public final class Arm implements Arch {
     public Arm(ByteOrder instructionOrder) {
         this.code = instructionOrder;
         // R_ARM_CALL: BL or BLX; the jumps: B, Bcc or BL, never BLX. Thumb's call also takes B.W.
-        this.a32 = new BranchRelocations(A32Codec.of(code), 4, 0, new Form(R_ARM_CALL, 24, SiteKind.CALL, true),
+        this.a32 = new BranchRelocations(new A32Codec(code), 4, 0, new Form(R_ARM_CALL, 24, SiteKind.CALL, true),
                 form(R_ARM_JUMP24, 24), form(R_ARM_PC24, 24));
-        this.thumb = new BranchRelocations(ThumbCodec.of(code), 2, 0, new Form(R_ARM_THM_CALL, 24, null, true),
+        this.thumb = new BranchRelocations(new ThumbCodec(code), 2, 0, new Form(R_ARM_THM_CALL, 24, null, true),
                 form(R_ARM_THM_JUMP24, 24, SiteKind.TAIL), form(R_ARM_THM_JUMP19, 20));
     }
 
