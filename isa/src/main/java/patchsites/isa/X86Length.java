@@ -21,86 +21,43 @@ public final class X86Length {
     private static final byte[] TWO = new byte[256];
 
     static {
-        for (int op = 0; op < 0x40; op++) {
-            int low = op & 7;
-            if (low < 4) {
-                ONE[op] = M;
-            } else if (low == 4) {
-                ONE[op] = (byte) I8;
-            } else if (low == 5) {
-                ONE[op] = (byte) IZ;
-            }
+        for (int op = 0; op < 0x40; op++) { // the eight ALU groups: r/m,r and r,r/m, then al/eax with imm
+            ONE[op] = (byte) ((op & 7) < 4 ? M : (op & 7) == 4 ? I8 : (op & 7) == 5 ? IZ : 0);
         }
-        ONE[0x63] = M;
-        ONE[0x68] = (byte) IZ;
-        ONE[0x69] = (byte) (M | IZ);
-        ONE[0x6a] = (byte) I8;
-        ONE[0x6b] = (byte) (M | I8);
-        for (int op = 0x70; op < 0x80; op++) {
-            ONE[op] = (byte) I8;
-        }
-        ONE[0x80] = (byte) (M | I8);
-        ONE[0x81] = (byte) (M | IZ);
-        ONE[0x82] = (byte) (M | I8);
-        ONE[0x83] = (byte) (M | I8);
-        for (int op = 0x84; op < 0x90; op++) {
-            ONE[op] = M;
-        }
-        for (int op = 0xa0; op < 0xa4; op++) {
-            ONE[op] = (byte) MOFFS;
-        }
-        ONE[0xa8] = (byte) I8;
-        ONE[0xa9] = (byte) IZ;
-        for (int op = 0xb0; op < 0xb8; op++) {
-            ONE[op] = (byte) I8;
-        }
-        for (int op = 0xb8; op < 0xc0; op++) {
-            ONE[op] = (byte) IV;
-        }
-        ONE[0xc0] = (byte) (M | I8);
-        ONE[0xc1] = (byte) (M | I8);
-        ONE[0xc2] = (byte) I16;
-        ONE[0xc6] = (byte) (M | I8);
-        ONE[0xc7] = (byte) (M | IZ);
-        ONE[0xc8] = (byte) I16_8;
-        ONE[0xca] = (byte) I16;
-        ONE[0xcd] = (byte) I8;
-        for (int op = 0xd0; op < 0xd4; op++) {
-            ONE[op] = M;
-        }
-        ONE[0xd4] = (byte) I8;
-        ONE[0xd5] = (byte) I8;
-        for (int op = 0xd8; op < 0xe0; op++) {
-            ONE[op] = M;
-        }
-        for (int op = 0xe0; op < 0xe8; op++) {
-            ONE[op] = (byte) I8;
-        }
-        ONE[X86Codec.CALL_REL32] = (byte) IZ;
-        ONE[X86Codec.JMP_REL32] = (byte) IZ;
-        ONE[0xeb] = (byte) I8;
-        ONE[0xf6] = (byte) (M | GRP3);
-        ONE[0xf7] = (byte) (M | GRP3);
-        ONE[0xfe] = M;
-        ONE[0xff] = M;
+        set(ONE, M, 0x63, 0xfe, 0xff);
+        set(ONE, M | I8, 0x6b, 0x80, 0x82, 0x83, 0xc0, 0xc1, 0xc6);
+        set(ONE, M | IZ, 0x69, 0x81, 0xc7);
+        set(ONE, M | GRP3, 0xf6, 0xf7);
+        set(ONE, I8, 0x6a, 0xa8, 0xcd, 0xd4, 0xd5, 0xeb);
+        set(ONE, IZ, 0x68, 0xa9, X86Codec.CALL_REL32, X86Codec.JMP_REL32);
+        set(ONE, I16, 0xc2, 0xca);
+        set(ONE, I16_8, 0xc8);
+        setRange(ONE, I8, 0x70, 0x80); // jcc rel8
+        setRange(ONE, M, 0x84, 0x90);
+        setRange(ONE, MOFFS, 0xa0, 0xa4);
+        setRange(ONE, I8, 0xb0, 0xb8); // mov r8, imm8
+        setRange(ONE, IV, 0xb8, 0xc0); // mov r, imm
+        setRange(ONE, M, 0xd0, 0xd4); // shifts
+        setRange(ONE, M, 0xd8, 0xe0); // x87
+        setRange(ONE, I8, 0xe0, 0xe8); // loop, jrcxz, in, out
 
-        for (int op = 0; op < 256; op++) {
-            TWO[op] = M;
+        setRange(TWO, M, 0, 256);
+        set(TWO, 0, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0e, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
+                0x77, 0xa0, 0xa1, 0xa2, 0xa8, 0xa9, 0xaa);
+        setRange(TWO, 0, 0xc8, 0xd0); // bswap
+        setRange(TWO, IZ, 0x80, 0x90); // jcc rel32
+        set(TWO, M | I8, 0x0f, 0x70, 0x71, 0x72, 0x73, 0xa4, 0xac, 0xba, 0xc2, 0xc4, 0xc5, 0xc6);
+    }
+
+    private static void set(byte[] table, int flags, int... ops) {
+        for (int op : ops) {
+            table[op] = (byte) flags;
         }
-        int[] none = {0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0e, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36,
-            0x37, 0x77, 0xa0, 0xa1, 0xa2, 0xa8, 0xa9, 0xaa};
-        for (int op : none) {
-            TWO[op] = 0;
-        }
-        for (int op = 0xc8; op < 0xd0; op++) {
-            TWO[op] = 0;
-        }
-        for (int op = 0x80; op < 0x90; op++) {
-            TWO[op] = (byte) IZ;
-        }
-        int[] modrmImm8 = {0x0f, 0x70, 0x71, 0x72, 0x73, 0xa4, 0xac, 0xba, 0xc2, 0xc4, 0xc5, 0xc6};
-        for (int op : modrmImm8) {
-            TWO[op] = (byte) (M | I8);
+    }
+
+    private static void setRange(byte[] table, int flags, int from, int to) {
+        for (int op = from; op < to; op++) {
+            table[op] = (byte) flags;
         }
     }
 
