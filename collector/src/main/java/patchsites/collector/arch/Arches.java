@@ -18,45 +18,38 @@ public final class Arches {
     public static Arch forObject(ElfFile elf) {
         switch (elf.machine()) {
             case EM_X86_64:
-                require(elf, true, "x32 (ELF32 x86-64)");
-                return X86_64;
+                return require(elf, true, "x32 (ELF32 x86-64)", X86_64);
             case EM_386:
-                require(elf, false, "64-bit i386");
-                return I386;
+                return require(elf, false, "64-bit i386", I386);
             case EM_AARCH64:
-                require(elf, true, "ILP32 arm64");
-                return ARM64;
+                return require(elf, true, "ILP32 arm64", ARM64);
             case EM_ARM: {
-                require(elf, false, "64-bit arm");
                 boolean be32 = elf.isBigEndian() && (elf.flags() & EF_ARM_BE8) == 0;
-                return new Arm(be32 ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+                return require(elf, false, "64-bit arm", new Arm(be32 ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN));
             }
             case EM_PPC64: {
-                require(elf, true, "32-bit ppc64");
                 int abi = elf.flags() & EF_PPC64_ABI;
                 boolean v2 = abi == 2 || (abi == 0 && !elf.isBigEndian());
-                return new Ppc64(elf.order(), v2);
+                return require(elf, true, "32-bit ppc64", new Ppc64(elf.order(), v2));
             }
             case EM_PPC:
-                require(elf, false, "64-bit ppc32");
-                return new Ppc32(elf.order());
+                return require(elf, false, "64-bit ppc32", new Ppc32(elf.order()));
             case EM_RISCV:
-                require(elf, true, "riscv32");
-                return RISCV64;
+                return require(elf, true, "riscv32", RISCV64);
             case EM_S390:
-                require(elf, true, "31-bit s390");
-                return S390X;
+                return require(elf, true, "31-bit s390", S390X);
             case EM_LOONGARCH:
-                require(elf, true, "loongarch32");
-                return LOONGARCH64;
+                return require(elf, true, "loongarch32", LOONGARCH64);
             default:
                 throw new ElfFormatException("unsupported machine type " + elf.machine() + " (e_machine)");
         }
     }
 
-    private static void require(ElfFile elf, boolean is64, String what) {
+    /** {@code arch}, when the object's class is the one it supports ({@code is64}); else the error names {@code what}. */
+    private static Arch require(ElfFile elf, boolean is64, String what, Arch arch) {
         if (elf.is64() != is64) {
             throw new ElfFormatException(what + " objects are not supported");
         }
+        return arch;
     }
 }

@@ -1,10 +1,8 @@
 package patchsites.collector.arch;
 
 import java.nio.ByteBuffer;
-import patchsites.isa.BranchCodec;
 import java.nio.ByteOrder;
 import patchsites.isa.Words;
-import patchsites.isa.X86Codec;
 import patchsites.model.I386Rules;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
@@ -14,30 +12,14 @@ import patchsites.model.PatchRules;
  * rel32), with R_386_PC32 (the kernel, non-PIC) or R_386_PLT32 (PIC) on the rel32 and the
  * addend ({@code fc ff ff ff} = -4) stored in the field itself.
  */
-public final class I386 implements Arch {
+public final class I386 extends X86Family {
     public static final int R_386_32 = 1, R_386_PC32 = 2, R_386_GOT32 = 3, R_386_PLT32 = 4, R_386_GOTPC = 10,
             R_386_GOT32X = 43;
 
-    private static final ArchAbi ABI = ArchAbi.of("i386", false, R_386_PC32, R_386_32, "R_386_",
-            ArchAbi.names(R_386_32, "32", R_386_PC32, "PC32", R_386_PLT32, "PLT32"))
-            .withTemplateSection(X86_64.ALTERNATIVES);
-
-    @Override
-    public ArchAbi abi() {
-        return ABI;
-    }
-
-    @Override
-    public int patchedOutCallLength(byte[] bytes) {
-        return X86_64.isNop5(bytes) ? 5 : 0;
-    }
-
-    @Override
-    public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context, DecodedBranch out) {
-        if (relocType != R_386_PC32 && relocType != R_386_PLT32) {
-            return false;
-        }
-        return X86_64.decodeRel32(X86Codec.I386, text, field, context, out);
+    public I386() {
+        super(ArchAbi.of("i386", false, R_386_PC32, R_386_32, "R_386_",
+                ArchAbi.names(R_386_32, "32", R_386_PC32, "PC32", R_386_PLT32, "PLT32")).withTemplateSection(ALTERNATIVES),
+                false, R_386_PC32, R_386_PLT32);
     }
 
     @Override
@@ -55,21 +37,8 @@ public final class I386 implements Arch {
 
     @Override
     public long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext context) {
-        if (relocType != R_386_PC32 && relocType != R_386_PLT32) {
-            return 0; // absolute: the field holds S + A
-        }
-        return X86_64.pcRelativeBias(X86Codec.I386, section, field, code, context);
-    }
-
-    /** As x86-64. */
-    @Override
-    public BranchCodec decodingCodec() {
-        return X86Codec.I386;
-    }
-
-    @Override
-    public int instructionLength(ByteBuffer text, int pos) {
-        return X86_64.instructionLength(text, pos, false);
+        // any other type is absolute: the field holds S + A
+        return isPcRelative32(relocType) ? pcRelativeBias(section, field, code, context) : 0;
     }
 
     @Override

@@ -1,12 +1,10 @@
 package patchsites.collector.arch;
 
 import java.nio.ByteBuffer;
-import patchsites.isa.BranchCodec;
 import patchsites.isa.Branch;
 import patchsites.isa.SiteKind;
 import patchsites.isa.X86Codec;
 import patchsites.isa.X86Effects;
-import patchsites.isa.X86Length;
 import patchsites.model.ModelOptions;
 import patchsites.model.PatchRules;
 import patchsites.model.X86_64Rules;
@@ -16,44 +14,17 @@ import patchsites.model.X86_64Rules;
  * (jmp: a tail call when it leaves the function) and {@code 0F 80+cc rel32} (a conditional tail
  * call, which clang emits), with R_X86_64_PLT32 (gas since 2.31) or R_X86_64_PC32 on the rel32.
  */
-public final class X86_64 implements Arch {
+public final class X86_64 extends X86Family {
     public static final int R_X86_64_NONE = 0, R_X86_64_64 = 1, R_X86_64_PC32 = 2, R_X86_64_PLT32 = 4,
             R_X86_64_GOTPCREL = 9, R_X86_64_32 = 10, R_X86_64_32S = 11, R_X86_64_PC64 = 24,
             R_X86_64_GOTPCRELX = 41, R_X86_64_REX_GOTPCRELX = 42;
 
-    /** Where kernel alternatives keep their replacement code. */
-    static final String ALTERNATIVES = ".altinstr_replacement";
-
-    private static final ArchAbi ABI = ArchAbi.of("x86_64", true, R_X86_64_PC32, R_X86_64_64, "R_X86_64_",
-            ArchAbi.names(R_X86_64_NONE, "NONE", R_X86_64_64, "64", R_X86_64_PC32, "PC32", R_X86_64_PLT32, "PLT32",
-                    R_X86_64_GOTPCREL, "GOTPCREL", R_X86_64_32, "32", R_X86_64_32S, "32S", R_X86_64_PC64, "PC64",
-                    R_X86_64_GOTPCRELX, "GOTPCRELX", R_X86_64_REX_GOTPCRELX, "REX_GOTPCRELX"))
-            .withTemplateSection(ALTERNATIVES);
-
-    /** The kernel's 5-byte NOP (x86_nops[5], P6 form: nopl 0x0(%rax,%rax,1)), what replaces a 5-byte call. */
-    private static final byte[] NOP5 = {0x0f, 0x1f, 0x44, 0x00, 0x00};
-
-    static boolean isNop5(byte[] bytes) {
-        return bytes.length >= NOP5.length && java.util.Arrays.equals(bytes, 0, NOP5.length, NOP5, 0, NOP5.length);
-    }
-
-    @Override
-    public int patchedOutCallLength(byte[] bytes) {
-        return X86_64.isNop5(bytes) ? 5 : 0;
-    }
-
-    @Override
-    public ArchAbi abi() {
-        return ABI;
-    }
-
-    @Override
-    public boolean decodeBranch(ByteBuffer text, long field, int relocType, CodeContext context,
-            DecodedBranch out) {
-        if (relocType != R_X86_64_PC32 && relocType != R_X86_64_PLT32) {
-            return false;
-        }
-        return decodeRel32(X86Codec.X86_64, text, field, context, out);
+    public X86_64() {
+        super(ArchAbi.of("x86_64", true, R_X86_64_PC32, R_X86_64_64, "R_X86_64_",
+                ArchAbi.names(R_X86_64_NONE, "NONE", R_X86_64_64, "64", R_X86_64_PC32, "PC32", R_X86_64_PLT32, "PLT32",
+                        R_X86_64_GOTPCREL, "GOTPCREL", R_X86_64_32, "32", R_X86_64_32S, "32S", R_X86_64_PC64, "PC64",
+                        R_X86_64_GOTPCRELX, "GOTPCRELX", R_X86_64_REX_GOTPCRELX, "REX_GOTPCRELX"))
+                .withTemplateSection(ALTERNATIVES), true, R_X86_64_PC32, R_X86_64_PLT32);
     }
 
     /**
@@ -65,7 +36,7 @@ public final class X86_64 implements Arch {
     @Override
     public boolean decodeMemoryIndirect(ByteBuffer text, long field, int relocType, CodeContext context,
             DecodedBranch out) {
-        if (relocType != R_X86_64_PC32 && relocType != R_X86_64_PLT32 || field > Integer.MAX_VALUE) {
+        if (!isPcRelative32(relocType) || field > Integer.MAX_VALUE) {
             return false;
         }
         SiteKind kind = X86Codec.memoryIndirectBefore(text, (int) field);
@@ -104,25 +75,6 @@ public final class X86_64 implements Arch {
         return symbol.startsWith(RETPOLINE_THUNK) ? X86Effects.registerNamed(symbol.substring(RETPOLINE_THUNK.length())) : -1;
     }
 
-    /** Shared with i386, whose branch forms are byte-for-byte the same. */
-    static boolean decodeRel32(X86Codec codec, ByteBuffer text, long field, CodeContext context, DecodedBranch out) {
-        if (field < 1 || field > text.limit() - 4) {
-            return false;
-        }
-        int f = (int) field;
-        int start = X86Codec.opcodeBefore(text, f);
-        if (start < 0) {
-            return false;
-        }
-        // A segment-override prefix on a branch is padding or a hint (gcc -mindirect-branch-cs-prefix
-        // puts CS on r8-r15 thunk calls); objtool's site is the first prefix byte.
-        if (X86Codec.prefixMayPrecede(text, start)) {
-            start = codec.firstPrefix(text, start, context.atOrBefore(start - 1));
-        }
-        Branch b = codec.decode(text, start);
-        return out.found(b, start, b != null && start + b.fieldOffset() == f);
-    }
-
     @Override
     public long referenceBias(ByteBuffer section, long field, int relocType, boolean code, CodeContext context) {
         switch (relocType) {
@@ -131,32 +83,10 @@ public final class X86_64 implements Arch {
             case R_X86_64_GOTPCREL:
             case R_X86_64_GOTPCRELX:
             case R_X86_64_REX_GOTPCRELX:
-                return pcRelativeBias(X86Codec.X86_64, section, field, code, context);
+                return pcRelativeBias(section, field, code, context);
             default:
                 return 0; // absolute: the field holds S + A
         }
-    }
-
-    /** Distance from a PC-relative field to the end of its instruction (0 in data), shared with i386. */
-    static long pcRelativeBias(X86Codec codec, ByteBuffer section, long field, boolean code, CodeContext context) {
-        // In data (.long sym - .) the field's own address is the base; RIP-relative code counts from the end.
-        return code ? codec.fieldToEnd(section, field, context.atOrBefore(field)) : 0;
-    }
-
-    /** Decoded with the length decoder: rel32 call/jmp/jcc (a 2-byte rel8 jump cannot be patched; no site). */
-    @Override
-    public BranchCodec decodingCodec() {
-        return X86Codec.X86_64;
-    }
-
-    @Override
-    public int instructionLength(ByteBuffer text, int pos) {
-        return instructionLength(text, pos, true);
-    }
-
-    /** The length decoder's answer, shared with i386 ({@code mode64} false); 0 where it does not decode. */
-    static int instructionLength(ByteBuffer text, int pos, boolean mode64) {
-        return pos >= 0 && pos < text.limit() ? Math.max(0, X86Length.length(text, pos, mode64)) : 0;
     }
 
     @Override
