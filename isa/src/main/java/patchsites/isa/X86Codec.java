@@ -129,15 +129,8 @@ public final class X86Codec implements BranchCodec {
      * (a function start); true as well when the decode loses sync before reaching it (data in code).
      */
     public boolean startsAt(ByteBuffer code, int at, long from) {
-        long p = Math.max(0, from);
-        while (p < at) {
-            int len = X86Length.length(code, (int) p, mode64);
-            if (len <= 0) {
-                return true;
-            }
-            p += len;
-        }
-        return p == at;
+        long p = instructionCovering(code, at, from);
+        return p < 0 || p == at;
     }
 
     /**
@@ -156,23 +149,16 @@ public final class X86Codec implements BranchCodec {
      * trust the opcode, as the relocation sits right after it).
      */
     public int firstPrefix(ByteBuffer code, int opcode, long from) {
-        long p = Math.max(0, from);
-        while (p < opcode) {
-            int len = X86Length.length(code, (int) p, mode64);
-            if (len <= 0) {
+        long p = instructionCovering(code, opcode, from);
+        if (p < 0 || p >= opcode) {
+            return opcode;
+        }
+        for (long q = p; q < opcode; q++) {
+            if (!isBranchPrefix(code.get((int) q))) {
                 return opcode;
             }
-            if (p + len > opcode) {
-                for (long q = p; q < opcode; q++) {
-                    if (!isBranchPrefix(code.get((int) q))) {
-                        return opcode;
-                    }
-                }
-                return (int) p;
-            }
-            p += len;
         }
-        return opcode;
+        return (int) p;
     }
 
     /**
@@ -181,17 +167,29 @@ public final class X86Codec implements BranchCodec {
      * forward from the instruction boundary {@code from}; 4 when the decode does not reach it.
      */
     public long fieldToEnd(ByteBuffer code, long field, long from) {
+        long p = instructionCovering(code, field, from);
+        int len = p < 0 || p > field ? 0 : X86Length.length(code, (int) p, mode64);
+        return len > 0 ? p + len - field : 4;
+    }
+
+    /**
+     * The start of the instruction that covers byte {@code offset}, decoding forward from the
+     * boundary {@code from}: {@code offset} itself when one starts there, {@code from} when that
+     * is past {@code offset}, and -1 when the decode loses sync before (data in code). The one walk
+     * of {@link #startsAt}, {@link #firstPrefix} and {@link #fieldToEnd}.
+     */
+    private long instructionCovering(ByteBuffer code, long offset, long from) {
         long p = Math.max(0, from);
-        while (p <= field) {
+        while (p < offset) {
             int len = X86Length.length(code, (int) p, mode64);
             if (len <= 0) {
-                break;
+                return -1;
             }
-            if (p + len > field) {
-                return p + len - field;
+            if (p + len > offset) {
+                return p;
             }
             p += len;
         }
-        return 4;
+        return p;
     }
 }
