@@ -43,17 +43,9 @@ public final class Placement {
         return alignment;
     }
 
-    /** Every possible address of the site, modulo 64, satisfies {@code p}. */
+    /** Every possible address of the site, modulo 64, satisfies {@code p}: none fails it. */
     public boolean always(LongPredicate p) {
-        if (isExact()) {
-            return p.test(address);
-        }
-        for (int k = 0; k < MAX_MODULUS; k++) {
-            if (!p.test(address + k * alignment)) {
-                return false;
-            }
-        }
-        return true;
+        return !sometimes(p.negate());
     }
 
     /** Some possible address satisfies {@code p}. */

@@ -30,7 +30,7 @@ public final class Riscv64Rules extends BranchRules {
                     : auipcKept ? "only the jalr changes, but it is not 4-byte aligned (C extension)"
                             : "auipc and jalr must both change: stop_machine (Linux 6.1)", 0, false);
         }
-        if (where.always(a -> (a & (b.length() - 1)) == 0)) {
+        if (aligned(where, 0, b.length())) {
             return new Assessment(Verdict.ATOMIC, "one naturally aligned " + b.length() * 8 + "-bit instruction store (Ziccif)",
                     0, false);
         }
