@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
-import patchsites.collector.elf.ObjectReader;
 import patchsites.collector.emit.TableEmitter;
 import patchsites.collector.emit.TableLayout;
 import patchsites.collector.scan.CallSite;
@@ -121,12 +120,9 @@ final class AuditCommand implements Callable<Integer> {
         quiet = diag.quiet();
         Auditor.Options options;
         TableBounds override;
+        int threads = jobs.threads(Runtime.getRuntime().availableProcessors());
         try {
             override = bounds == null ? null : TableBounds.parse(bounds);
-            String badJobs = jobs.check();
-            if (badJobs != null) {
-                throw new IllegalArgumentException(badJobs);
-            }
             if (kernel) {
                 if (section != null || layout != null || keyOptions.keyPrefix != null || !targetOptions.targets.isEmpty()
                         || targetOptions.targetsFile != null) {
@@ -138,7 +134,7 @@ final class AuditCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("no vmlinux or .ko file under " + files);
                 }
                 return new KernelAudit(new ModelOptions(X86Policy.parse(x86Policy)), override, verbose, json)
-                        .run(all, jobs.threads(all.size(), Runtime.getRuntime().availableProcessors()), out, diag);
+                        .run(spec, all, threads, out, diag);
             }
             if (section == null || layout == null) {
                 throw new IllegalArgumentException("audit needs --section and --layout (or --kernel)");
@@ -158,49 +154,49 @@ final class AuditCommand implements Callable<Integer> {
             diag.error(Diagnostics.failure(e));
             return 2;
         }
-        Progress progress = Progress.of(spec.commandLine().getErr(), "audit", files.size(), diag.quiet());
-        for (Path f : files) {
-            progress.hide();
-            String file = f.toString();
-            int badBefore = badInputs;
-            try {
-                ObjectReader.read(f, (member, elf) -> {
-                    if (elf.type() == ElfFile.ET_REL) {
-                        objects++;
-                    } else {
-                        linked++;
-                    }
-                    try {
-                        print(out, file, member, Auditor.audit(elf, options));
-                    } catch (ElfFormatException e) {
-                        diag.error(Diagnostics.where(file, member), e.getMessage());
+        Inputs.inOrder(spec, files, threads, quiet, f -> Inputs.read(f, (member, elf) -> audit(member, elf, options)),
+                (read, progress) -> {
+                    progress.hide();
+                    int badBefore = badInputs;
+                    read.forEach(diag, a -> {
+                        if (a.linked) {
+                            linked++;
+                        } else {
+                            objects++;
+                        }
+                        if (a.error != null) {
+                            diag.error(Diagnostics.where(read.file, a.member), a.error);
+                            badInputs++;
+                        } else {
+                            print(out, read.file, a.member, a.report);
+                        }
+                    });
+                    if (read.report(diag)) {
                         badInputs++;
                     }
-                }, (member, reason) -> diag.warning(Diagnostics.where(file, member), reason));
-            } catch (ObjectReader.MemberException e) {
-                diag.error(Diagnostics.where(file, e.member), e.getMessage());
-                badInputs++;
-            } catch (IOException | RuntimeException e) {
-                diag.error(file, Diagnostics.failure(e));
-                badInputs++;
-            } catch (InternalError e) {
-                Diagnostics.rethrowUnlessMappingFault(e);
-                diag.error(file, Diagnostics.failure(e));
-                badInputs++;
-            }
-            if (badInputs > badBefore) {
-                badFiles++;
-            }
-            out.flush();
-            progress.step();
-        }
-        progress.close();
+                    if (badInputs > badBefore) {
+                        badFiles++;
+                    }
+                    out.flush();
+                });
         if (json) {
             out.println(JsonRecords.auditSummary(false, files.size(), linked, objects, badFiles, tables,
                     problems == 0 && badFiles == 0));
         }
         out.flush();
         return badInputs > 0 ? 2 : problems > 0 ? 1 : 0;
+    }
+
+    /** One object's table, or why it could not be audited (the other members of an archive still are). */
+    private record Audited(String member, boolean linked, Auditor.Report report, String error) {}
+
+    private static Audited audit(String member, ElfFile elf, Auditor.Options options) {
+        boolean linked = elf.type() != ElfFile.ET_REL;
+        try {
+            return new Audited(member, linked, Auditor.audit(elf, options), null);
+        } catch (ElfFormatException e) {
+            return new Audited(member, linked, null, e.getMessage());
+        }
     }
 
     private void print(PrintWriter out, String file, String member, Auditor.Report r) {

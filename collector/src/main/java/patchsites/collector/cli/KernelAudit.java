@@ -9,12 +9,9 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
-import patchsites.collector.elf.ObjectReader;
 import patchsites.collector.scan.CallSite;
 import patchsites.collector.table.Auditor;
 import patchsites.collector.table.KernelTables;
@@ -22,6 +19,7 @@ import patchsites.collector.table.TableBounds;
 import patchsites.collector.table.TableReader;
 import patchsites.model.ModelOptions;
 import patchsites.model.Verdict;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code audit --kernel}: every x86 kernel table of a whole kernel package in one run, the linked
@@ -38,18 +36,27 @@ final class KernelAudit {
         }
     }
 
-    /** One file: its tables, or the one-line error that stopped it. */
-    record FileResult(String file, boolean linked, List<TableResult> tables, String error) {}
+    /** One file's tables. */
+    private record Audited(boolean linked, List<TableResult> tables) {}
 
     private final ModelOptions model;
     private final TableBounds override;
     private final boolean verbose, json;
+    /** Per table: files, entries, invalid, missing, extra, duplicates; and the files by how missing/extra were checked. */
+    private final Map<String, long[]> totals = new LinkedHashMap<>();
+    private final Map<String, Map<Auditor.Method, Integer>> methods = new LinkedHashMap<>();
+    private int bad, linked, modules;
+    private boolean findings;
 
     KernelAudit(ModelOptions model, TableBounds override, boolean verbose, boolean json) {
         this.model = model;
         this.override = override;
         this.verbose = verbose;
         this.json = json;
+        for (KernelTables.Table t : KernelTables.X86) {
+            totals.put(t.section(), new long[6]);
+            methods.put(t.section(), new EnumMap<>(Auditor.Method.class));
+        }
     }
 
     /** The files to audit: each argument, or every vmlinux* and *.ko under an argument that is a directory. */
@@ -70,47 +77,38 @@ final class KernelAudit {
         return out;
     }
 
-    FileResult auditFile(Path f) {
+    /** Audits every table one file holds; an archive, a .deb or a stripped vmlinux is an error. */
+    private Inputs.Read<Audited> auditFile(Path f) {
         String file = f.toString();
-        List<TableResult> tables = new ArrayList<>();
-        boolean[] linked = new boolean[1];
-        try {
-            if (file.endsWith(".deb")) {
-                throw new ElfFormatException("is a Debian package: unpack it (dpkg -x " + file
-                        + " DIR) and audit DIR, which holds the vmlinux (-dbg package) or the modules");
-            }
-            ObjectReader.read(f, (member, elf) -> {
-                if (member != null) {
-                    throw new ElfFormatException("is an archive; --kernel audits vmlinux and .ko files");
-                }
-                linked[0] = elf.type() != ElfFile.ET_REL;
-                if (linked[0] && override == null && elf.symbolTableSection() < 0) {
-                    throw new ElfFormatException("no symbol table (a stripped vmlinux, or extract-vmlinux output): the"
-                            + " bounds of .static_call_sites and __mcount_loc are symbols; audit the vmlinux of the -dbg"
-                            + " package");
-                }
-                for (KernelTables.Table t : KernelTables.X86) {
-                    Auditor.Options o = t.options(!linked[0], model, override);
-                    if (override == null && !TableReader.present(elf, t.section(), o.bounds())) {
-                        continue;
-                    }
-                    tables.add(reduce(file, t.section(), Auditor.audit(elf, o)));
-                }
-                if (linked[0] && tables.isEmpty()) {
-                    // Throws the reason: no symbol table, or none of the bounds.
-                    TableReader.read(elf, patchsites.collector.arch.Arches.forObject(elf), KernelTables.X86.get(0).section(),
-                            KernelTables.X86.get(0).layout(), KernelTables.X86.get(0).bounds(), false);
-                }
-            });
-        } catch (ObjectReader.MemberException e) {
-            return new FileResult(file, false, List.of(), Diagnostics.where(file, e.member) + ": error: " + e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            return new FileResult(file, false, List.of(), file + ": error: " + Diagnostics.failure(e));
-        } catch (InternalError e) {
-            Diagnostics.rethrowUnlessMappingFault(e);
-            return new FileResult(file, false, List.of(), file + ": error: " + Diagnostics.failure(e));
+        if (file.endsWith(".deb")) {
+            return Inputs.failed(f, "is a Debian package: unpack it (dpkg -x " + file
+                    + " DIR) and audit DIR, which holds the vmlinux (-dbg package) or the modules");
         }
-        return new FileResult(file, linked[0], tables, null);
+        return Inputs.read(f, (member, elf) -> {
+            if (member != null) {
+                throw new ElfFormatException("is in an archive; --kernel audits vmlinux and .ko files");
+            }
+            boolean linked = elf.type() != ElfFile.ET_REL;
+            if (linked && override == null && elf.symbolTableSection() < 0) {
+                throw new ElfFormatException("no symbol table (a stripped vmlinux, or extract-vmlinux output): the"
+                        + " bounds of .static_call_sites and __mcount_loc are symbols; audit the vmlinux of the -dbg"
+                        + " package");
+            }
+            List<TableResult> tables = new ArrayList<>();
+            for (KernelTables.Table t : KernelTables.X86) {
+                Auditor.Options o = t.options(!linked, model, override);
+                if (override == null && !TableReader.present(elf, t.section(), o.bounds())) {
+                    continue;
+                }
+                tables.add(reduce(file, t.section(), Auditor.audit(elf, o)));
+            }
+            if (linked && tables.isEmpty()) {
+                // Throws the reason: no symbol table, or none of the bounds.
+                TableReader.read(elf, patchsites.collector.arch.Arches.forObject(elf), KernelTables.X86.get(0).section(),
+                        KernelTables.X86.get(0).layout(), KernelTables.X86.get(0).bounds(), false);
+            }
+            return new Audited(linked, tables);
+        });
     }
 
     private TableResult reduce(String file, String table, Auditor.Report r) {
@@ -143,34 +141,17 @@ final class KernelAudit {
     }
 
     /** Audits {@code files} on {@code threads} threads; prints per file, then per table; returns the exit status. */
-    int run(List<Path> files, int threads, PrintWriter out, Diagnostics diag) {
+    int run(CommandSpec spec, List<Path> inputs, int threads, PrintWriter out, Diagnostics diag) {
         long t0 = System.nanoTime();
-        ExecutorService pool = JobsOption.pool(threads, "audit");
-        List<Future<FileResult>> results = new ArrayList<>();
-        for (Path f : files) {
-            results.add(pool.submit(() -> auditFile(f)));
-        }
-        Map<String, long[]> totals = new LinkedHashMap<>(); // files, entries, invalid, missing, extra, duplicates
-        Map<String, Map<Auditor.Method, Integer>> methods = new LinkedHashMap<>();
-        for (KernelTables.Table t : KernelTables.X86) {
-            totals.put(t.section(), new long[6]);
-            methods.put(t.section(), new EnumMap<>(Auditor.Method.class));
-        }
-        int bad = 0, linked = 0, modules = 0;
-        boolean findings = false;
-        for (Future<FileResult> fr : results) {
-            FileResult r;
-            try {
-                r = fr.get();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+        Inputs.inOrder(spec, inputs, threads, diag.quiet(), this::auditFile, (read, progress) -> {
             out.flush();
-            if (r.error() != null) {
-                diag.error(r.file(), r.error().substring(r.file().length() + ": error: ".length()));
+            progress.hide();
+            if (read.report(diag)) {
                 bad++;
-                continue;
+                return;
             }
+            // An archive without a single object (only its members would be errors) counts as a module without tables.
+            Audited r = read.objects.isEmpty() ? new Audited(false, List.of()) : read.objects.get(0);
             if (r.linked()) {
                 linked++;
             } else {
@@ -190,17 +171,17 @@ final class KernelAudit {
                     t.json().forEach(out::println);
                 } else if (verbose || !t.consistent()) {
                     out.printf("%s: %s: %d entries; %d invalid, %d missing, %d extra, %d duplicates (checked by %s)%n",
-                            r.file(), t.table(), t.entries(), t.invalid(), t.missing(), t.extra(), t.duplicates(),
+                            read.file, t.table(), t.entries(), t.invalid(), t.missing(), t.extra(), t.duplicates(),
                             t.method().label() + (t.methodDetail().isEmpty() ? "" : ": " + t.methodDetail()));
                     t.problemLines().forEach(out::println);
                 }
             }
-        }
-        pool.shutdown();
+        });
         double seconds = (System.nanoTime() - t0) / 1e9;
-        if (bad == files.size()) {
+        int files = inputs.size();
+        if (bad == files) {
             if (json) { // the last record is always the summary (docs/json.md)
-                out.println(JsonRecords.auditSummary(true, files.size(), 0, 0, bad, 0, false));
+                out.println(JsonRecords.auditSummary(true, files, 0, 0, bad, 0, false));
             }
             out.flush();
             return 2; // nothing was audited: the one-line errors say why, a table of zeros would not
@@ -211,9 +192,9 @@ final class KernelAudit {
                 out.println(JsonRecords.kernelTable(e.getKey(), e.getValue(), methods.get(e.getKey())));
                 tables += (int) e.getValue()[0];
             }
-            out.println(JsonRecords.auditSummary(true, files.size(), linked, modules, bad, tables, !findings && bad == 0));
+            out.println(JsonRecords.auditSummary(true, files, linked, modules, bad, tables, !findings && bad == 0));
         } else {
-            out.printf("kernel tables: %d files (%d linked, %d modules, %d unreadable), %.1f s%n", files.size(), linked,
+            out.printf("kernel tables: %d files (%d linked, %d modules, %d unreadable), %.1f s%n", files, linked,
                     modules, bad, seconds);
             out.printf("  %-18s %6s %8s %8s %8s %8s %10s  %s%n", "table", "files", "entries", "invalid", "missing",
                     "extra", "duplicates", "missing/extra checked by");

@@ -68,13 +68,9 @@ final class PointersCommand implements Callable<Integer> {
     List<Path> files;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Diagnostics diag = Main.diagnostics(spec);
-        if (jobs.check() != null) {
-            diag.error(jobs.check());
-            return 2;
-        }
         if (top != null && top < 1) {
             diag.error("--top takes a number of at least 1, not " + top);
             return 2;
@@ -86,7 +82,7 @@ final class PointersCommand implements Callable<Integer> {
         PointerCensus census = new PointerCensus();
         int[] givenUp = {0};
         boolean failed = ScanCommand.scanFiles(spec, diag, files, jobs,
-                new ScanCommand.Scanners(null, new PointerScanner(pointers)), "pointers", json, (file, o) -> {
+                new ScanCommand.Scanners(null, new PointerScanner(pointers)), json, (file, o) -> {
                     census.add(Diagnostics.where(file, o.member()), o.pointers());
                     givenUp[0] += o.pointers().givenUp().size();
                 });

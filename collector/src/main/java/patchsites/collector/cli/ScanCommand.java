@@ -1,6 +1,5 @@
 package patchsites.collector.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,11 +8,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import patchsites.collector.elf.ElfFormatException;
-import patchsites.collector.elf.ObjectReader;
 import patchsites.collector.arch.Arches;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.scan.CallSite;
@@ -102,13 +96,9 @@ final class ScanCommand implements Callable<Integer> {
     List<Path> files;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Diagnostics diag = Main.diagnostics(spec);
-        if (jobs.check() != null) {
-            diag.error(jobs.check());
-            return 2;
-        }
         // --pointer alone lists pointer sites only; without it, --target is required as before.
         TargetMatcher matcher = null;
         Scanner scanner = null;
@@ -131,7 +121,7 @@ final class ScanCommand implements Callable<Integer> {
         Scanners scanners = new Scanners(scanner, pointerScanner);
         UnmatchedTargets unmatched = matcher == null ? null : targetOptions.unmatched();
         Output output = json ? new JsonOutput(out) : new TableOutput(out, diag.quiet(), pointerScanner != null);
-        boolean failed = scanFiles(spec, diag, files, jobs, scanners, "scan", json, (file, o) -> {
+        boolean failed = scanFiles(spec, diag, files, jobs, scanners, json, (file, o) -> {
             output.add(file, o.member, o.result.arch(), SiteRow.ordered(o.result.sites(), o.pointerSites()), o.givenUp());
             if (unmatched != null) {
                 unmatched.observe(o.result);
@@ -151,58 +141,28 @@ final class ScanCommand implements Callable<Integer> {
     }
 
     /**
-     * Scans {@code files} (objects and archives, read by {@link ObjectReader}) on up to -j threads
-     * and hands each object to {@code sink} in the order given, with its warnings, the archive
-     * members skipped and the files that failed reported as one line each; returns whether a
-     * file failed. Shared by scan and pointers.
+     * Scans {@code files} (objects and archives) on up to -j threads, one a CPU by default, and
+     * hands each object to {@code sink} in the order given, with its warnings, the archive members
+     * skipped and the files that failed reported as one line each; returns whether a file failed.
+     * Shared by scan and pointers.
      */
     static boolean scanFiles(CommandSpec spec, Diagnostics diag, List<Path> files, JobsOption jobs, Scanners scanners,
-            String command, boolean json, ObjectSink sink) throws Exception {
-        int cpus = Runtime.getRuntime().availableProcessors();
-        ExecutorService pool = JobsOption.pool(jobs.threads(files.size(), cpus), command);
-        List<Future<FileReport>> pending = new ArrayList<>();
-        for (Path f : files) {
-            pending.add(pool.submit(() -> scanFile(scanners, f)));
-        }
-        pool.shutdown();
-        boolean failed = false;
-        try (Progress progress = Progress.of(spec.commandLine().getErr(), command, files.size(), diag.quiet())) {
-            for (int i = 0; i < pending.size(); i++) {
-                FileReport report = join(pending.get(i));
-                pending.set(i, null); // let finished reports go
-                if (json || report.error != null || !report.skipped.isEmpty()
-                        || report.objects.stream().anyMatch(o -> !o.result.warnings().isEmpty())) {
-                    progress.hide(); // JSON lines and diagnostics never share a line with the progress line
-                }
-                for (ObjectReport o : report.objects) {
-                    for (String w : o.result.warnings()) {
-                        diag.warning(Diagnostics.where(report.file, o.member), w);
+            boolean json, ObjectSink sink) {
+        boolean[] failed = {false};
+        Inputs.inOrder(spec, files, jobs.threads(Runtime.getRuntime().availableProcessors()), diag.quiet(),
+                file -> Inputs.read(file, scanners::scan), (read, progress) -> {
+                    if (json || read.hasMessages() || read.objects.stream().anyMatch(o -> !o.result.warnings().isEmpty())) {
+                        progress.hide(); // JSON lines and diagnostics never share a line with the progress line
                     }
-                    sink.object(report.file, o);
-                }
-                for (Skipped k : report.skipped) {
-                    diag.warning(Diagnostics.where(report.file, k.member), k.reason);
-                }
-                if (report.error != null) {
-                    diag.error(report.errorWhere, report.error);
-                    failed = true;
-                }
-                progress.step();
-            }
-        }
-        return failed;
-    }
-
-    private static FileReport join(Future<FileReport> f) throws Exception {
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof Exception) {
-                throw (Exception) c;
-            }
-            throw (Error) c;
-        }
+                    for (ObjectReport o : read.objects) {
+                        for (String w : o.result.warnings()) {
+                            diag.warning(Diagnostics.where(read.file, o.member), w);
+                        }
+                        sink.object(read.file, o);
+                    }
+                    failed[0] |= read.report(diag);
+                });
+        return failed[0];
     }
 
     /** The direct-site scanner (null with --pointer alone) and the pointer-site scanner (null without --pointer). */
@@ -216,58 +176,6 @@ final class ScanCommand implements Callable<Integer> {
         }
     }
 
-    private static FileReport scanFile(Scanners scanner, Path path) {
-        FileReport report = new FileReport(path.toString());
-        try {
-            ObjectReader.read(path, (member, elf) -> {
-                try {
-                    report.objects.add(scanner.scan(member, elf));
-                } catch (ElfFormatException e) {
-                    throw new ObjectReaderFailure(member, e.getMessage());
-                }
-            }, (member, reason) -> report.skipped.add(new Skipped(member, reason)));
-        } catch (ObjectReaderFailure e) {
-            report.fail(Diagnostics.where(report.file, e.member), e.getMessage());
-        } catch (ObjectReader.MemberException e) {
-            report.fail(Diagnostics.where(report.file, e.member), e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            // Also a check the ELF layer missed: still one line and exit 2, never a stack trace.
-            report.fail(report.file, Diagnostics.failure(e));
-        } catch (InternalError e) {
-            Diagnostics.rethrowUnlessMappingFault(e);
-            report.fail(report.file, Diagnostics.failure(e));
-        }
-        return report;
-    }
-
-    /** An object (or archive member) that failed while being scanned. */
-    private static final class ObjectReaderFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final String member;
-
-        ObjectReaderFailure(String member, String message) {
-            super(message, null, false, false);
-            this.member = member;
-        }
-    }
-
-    private static final class FileReport {
-        final String file;
-        final List<ObjectReport> objects = new ArrayList<>();
-        final List<Skipped> skipped = new ArrayList<>();
-        String errorWhere;
-        String error;
-
-        FileReport(String file) {
-            this.file = file;
-        }
-
-        void fail(String where, String message) {
-            errorWhere = where;
-            error = message;
-        }
-    }
-
     record ObjectReport(String member, ScanResult result, PointerScanner.Result pointers) {
         List<PointerSite> pointerSites() {
             return pointers.sites();
@@ -277,9 +185,6 @@ final class ScanCommand implements Callable<Integer> {
             return pointers.givenUp();
         }
     }
-
-    /** An archive member that is no object. */
-    private record Skipped(String member, String reason) {}
 
     private interface Output {
         /** One object's rows, in (section, offset) order, and the loads of a slot it gave up on. */
