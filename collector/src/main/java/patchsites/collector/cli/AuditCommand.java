@@ -231,10 +231,7 @@ final class AuditCommand implements Callable<Integer> {
                 r.methodDetail().isEmpty() ? "" : ": " + r.methodDetail());
         for (Auditor.EntryReport e : r.entries()) {
             if (verbose || !e.problems().isEmpty()) {
-                out.printf("  entry %d %s %s %s: %s%s%n", e.entry().index(), siteName(e),
-                        e.kind() == null ? "?" : e.kind().label(), e.target() == null ? "?" : e.target(),
-                        e.assessment().verdict().label(),
-                        e.problems().isEmpty() ? " (" + e.assessment().reason() + ")" : ": " + String.join("; ", e.problems()));
+                out.println("  " + entryLine(e));
             }
         }
         for (CallSite m : r.missing()) {
@@ -242,8 +239,12 @@ final class AuditCommand implements Callable<Integer> {
         }
     }
 
-    private static String siteName(Auditor.EntryReport e) {
-        return e.section() == null ? "(unresolved)" : e.section() + "+0x" + Long.toHexString(e.entry().siteOffset());
+    /** An entry, the branch at its site and its verdict, or its problems; also audit --kernel's. */
+    static String entryLine(Auditor.EntryReport e) {
+        String site = e.section() == null ? "(unresolved)" : e.section() + "+0x" + Long.toHexString(e.entry().siteOffset());
+        return String.format("entry %d %s %s %s: %s%s", e.entry().index(), site, e.kind() == null ? "?" : e.kind().label(),
+                e.target() == null ? "?" : e.target(), e.assessment().verdict().label(),
+                e.problems().isEmpty() ? " (" + e.assessment().reason() + ")" : ": " + String.join("; ", e.problems()));
     }
 
     /** docs/json.md: an "entry" record per table entry, a "missing" record per site without one, then a "table". */

@@ -15,10 +15,6 @@ final class Diagnostics {
     private final PrintWriter err;
     private final boolean quiet;
 
-    Diagnostics(PrintWriter err) {
-        this(err, false);
-    }
-
     Diagnostics(PrintWriter err, boolean quiet) {
         this.err = err;
         this.quiet = quiet;

@@ -69,16 +69,9 @@ final class JsonRecords {
     }
 
     /** pointers: the last record; the counts are over every slot, also those --top leaves out. */
-    static String pointersSummary(java.util.List<PointerCensus.Slot> ranked, int objects, int givenUp) {
-        long sites = 0, memory = 0, loaded = 0, retpolined = 0;
-        for (PointerCensus.Slot s : ranked) {
-            sites += s.sites;
-            memory += s.memoryIndirect;
-            loaded += s.loaded;
-            retpolined += s.retpolined;
-        }
-        return new Json.Record("summary").schema("pointers").num("slots", ranked.size()).num("sites", sites)
-                .num("memory_indirect", memory).num("loaded", loaded).num("retpoline", retpolined)
+    static String pointersSummary(PointersCommand.Totals t, int objects, int givenUp) {
+        return new Json.Record("summary").schema("pointers").num("slots", t.slots()).num("sites", t.sites())
+                .num("memory_indirect", t.memory()).num("loaded", t.loaded()).num("retpoline", t.retpolined())
                 .num("objects", objects).num("given_up", givenUp).toString();
     }
 

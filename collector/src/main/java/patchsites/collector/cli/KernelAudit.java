@@ -117,11 +117,7 @@ final class KernelAudit {
             if (!verbose && e.problems().isEmpty()) {
                 continue;
             }
-            String site = e.section() == null ? "(unresolved)" : e.section() + "+0x" + Long.toHexString(e.entry().siteOffset());
-            lines.add(String.format("  %s entry %d %s %s %s: %s%s", table, e.entry().index(), site,
-                    e.kind() == null ? "?" : e.kind().label(), e.target() == null ? "?" : e.target(),
-                    e.assessment().verdict().label(),
-                    e.problems().isEmpty() ? " (" + e.assessment().reason() + ")" : ": " + String.join("; ", e.problems())));
+            lines.add("  " + table + " " + AuditCommand.entryLine(e));
             if (json) {
                 jsonLines.add(JsonRecords.entry(file, null, table, r.linked(), e));
             }

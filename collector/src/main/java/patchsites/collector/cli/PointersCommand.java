@@ -93,29 +93,36 @@ final class PointersCommand implements Callable<Integer> {
             for (PointerCensus.Slot slot : shown) {
                 out.println(JsonRecords.slot(++rank, slot));
             }
-            out.println(JsonRecords.pointersSummary(ranked, census.inputs(), givenUp[0]));
+            out.println(JsonRecords.pointersSummary(Totals.of(ranked), census.inputs(), givenUp[0]));
         } else {
             printTable(out, shown);
             if (!diag.quiet()) {
-                out.println(summary(ranked, census.inputs(), givenUp[0]));
+                out.println(summary(Totals.of(ranked), census.inputs(), givenUp[0]));
             }
         }
         out.flush();
         return failed ? 2 : 0;
     }
 
-    private static String summary(List<PointerCensus.Slot> ranked, int objects, int givenUp) {
-        int sites = 0, memory = 0, loaded = 0, retpolined = 0;
-        for (PointerCensus.Slot s : ranked) {
-            sites += s.sites;
-            memory += s.memoryIndirect;
-            loaded += s.loaded;
-            retpolined += s.retpolined;
+    /** The census's sums over every slot, also those --top leaves out. */
+    record Totals(int slots, long sites, long memory, long loaded, long retpolined) {
+        static Totals of(List<PointerCensus.Slot> ranked) {
+            long sites = 0, memory = 0, loaded = 0, retpolined = 0;
+            for (PointerCensus.Slot s : ranked) {
+                sites += s.sites;
+                memory += s.memoryIndirect;
+                loaded += s.loaded;
+                retpolined += s.retpolined;
+            }
+            return new Totals(ranked.size(), sites, memory, loaded, retpolined);
         }
-        return ranked.size() + (ranked.size() == 1 ? " slot" : " slots") + " called through, " + sites
-                + (sites == 1 ? " site" : " sites") + " (" + memory + " memory-indirect, " + loaded + " loaded, "
-                + retpolined + " through a retpoline thunk) in " + objects + (objects == 1 ? " object" : " objects")
-                + "; " + givenUp + (givenUp == 1 ? " load" : " loads") + " of a slot not followed";
+    }
+
+    private static String summary(Totals t, int objects, int givenUp) {
+        return Diagnostics.count(t.slots(), "slot", "slots") + " called through, " + Diagnostics.count(t.sites(), "site", "sites")
+                + " (" + t.memory() + " memory-indirect, " + t.loaded() + " loaded, " + t.retpolined()
+                + " through a retpoline thunk) in " + Diagnostics.count(objects, "object", "objects") + "; "
+                + Diagnostics.count(givenUp, "load", "loads") + " of a slot not followed";
     }
 
     private static void printTable(PrintWriter out, List<PointerCensus.Slot> slots) {
@@ -133,23 +140,6 @@ final class PointersCommand implements Callable<Integer> {
                 s.stores + "/" + s.storesInit, s.addressTaken() + "/" + s.addressTakenInit(), s.written().label(),
                 Integer.toString(s.score())});
         }
-        int[] w = new int[rows.get(0).length];
-        for (String[] r : rows) {
-            for (int c = 0; c < r.length; c++) {
-                w[c] = Math.max(w[c], r[c].length());
-            }
-        }
-        for (String[] r : rows) {
-            StringBuilder sb = new StringBuilder();
-            for (int c = 0; c < r.length; c++) {
-                boolean left = c == 1 || c == 6 || c == 9;
-                String pad = " ".repeat(w[c] - r[c].length());
-                sb.append(left ? r[c] + (c == r.length - 1 ? "" : pad) : pad + r[c]);
-                if (c < r.length - 1) {
-                    sb.append("  ");
-                }
-            }
-            out.println(sb.toString().stripTrailing());
-        }
+        Columns.print(out, rows, c -> c != 1 && c != 6 && c != 9);
     }
 }

@@ -3,6 +3,7 @@ package patchsites.collector.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Set;
@@ -120,7 +121,7 @@ final class ScanCommand implements Callable<Integer> {
         }
         Scanners scanners = new Scanners(scanner, pointerScanner);
         UnmatchedTargets unmatched = matcher == null ? null : targetOptions.unmatched();
-        Output output = json ? new JsonOutput(out) : new TableOutput(out, diag.quiet(), pointerScanner != null);
+        Output output = new Output(out, json, diag.quiet(), pointerScanner != null);
         boolean failed = scanFiles(spec, diag, files, jobs, scanners, json, (file, o) -> {
             output.add(file, o.member, o.result.arch(), SiteRow.ordered(o.result.sites(), o.pointerSites()), o.givenUp());
             if (unmatched != null) {
@@ -186,48 +187,16 @@ final class ScanCommand implements Callable<Integer> {
         }
     }
 
-    private interface Output {
-        /** One object's rows, in (section, offset) order, and the loads of a slot it gave up on. */
-        void add(String file, String member, String arch, List<SiteRow> rows, List<GivenUpLoad> givenUp);
-
-        void finish();
-    }
-
-    /** docs/json.md: a "site" record per row, a "given-up" record per load not followed, then one "summary". */
-    private static final class JsonOutput implements Output {
+    /**
+     * docs/json.md's records (a "site" per row, a "given-up" per load not followed, then one
+     * "summary"), or aligned columns, like objdump's, which need every row first to size them, and a
+     * summary line.
+     */
+    private static final class Output {
         private final PrintWriter out;
-        private final Map<SiteKind, Integer> counts = new EnumMap<>(SiteKind.class);
-        private int objects, givenUps;
-
-        JsonOutput(PrintWriter out) {
-            this.out = out;
-        }
-
-        @Override
-        public void add(String file, String member, String arch, List<SiteRow> rows, List<GivenUpLoad> givenUp) {
-            objects++;
-            for (SiteRow s : rows) {
-                counts.merge(s.kind(), 1, Integer::sum);
-                out.println(JsonRecords.site(file, member, arch, s));
-            }
-            for (GivenUpLoad g : givenUp) {
-                givenUps++;
-                out.println(JsonRecords.givenUp(file, member, arch, g));
-            }
-        }
-
-        @Override
-        public void finish() {
-            out.println(JsonRecords.scanSummary(objects, counts, givenUps));
-        }
-    }
-
-    /** Aligned columns, like objdump's; needs every row first to size the columns. */
-    private static final class TableOutput implements Output {
-        private final PrintWriter out;
+        private final boolean json, quiet;
         private final List<String[]> rows = new ArrayList<>();
         private final Map<SiteKind, Integer> counts = new EnumMap<>(SiteKind.class);
-        private final boolean quiet;
         /** With --pointer: a DEFAULT column (the slot's static initializer), "-" for direct sites. */
         private final boolean pointers;
         private int objects;
@@ -236,21 +205,33 @@ final class ScanCommand implements Callable<Integer> {
         /** Whether a site was found by decoding: only then is there a VIA column. */
         private boolean decoded;
 
-        TableOutput(PrintWriter out, boolean quiet, boolean pointers) {
+        Output(PrintWriter out, boolean json, boolean quiet, boolean pointers) {
             this.out = out;
+            this.json = json;
             this.quiet = quiet;
             this.pointers = pointers;
         }
 
-        @Override
-        public void add(String file, String member, String arch, List<SiteRow> rows, List<GivenUpLoad> givenUp) {
+        /** One object's rows, in (section, offset) order, and the loads of a slot it gave up on. */
+        void add(String file, String member, String arch, List<SiteRow> rows, List<GivenUpLoad> givenUp) {
             objects++;
+            for (SiteRow s : rows) {
+                counts.merge(s.kind(), 1, Integer::sum);
+                if (json) {
+                    out.println(JsonRecords.site(file, member, arch, s));
+                }
+            }
             for (GivenUpLoad g : givenUp) {
                 givenUpByReason.merge(g.reason(), 1, Integer::sum);
+                if (json) {
+                    out.println(JsonRecords.givenUp(file, member, arch, g));
+                }
+            }
+            if (json) {
+                return;
             }
             String where = Diagnostics.where(file, member);
             for (SiteRow s : rows) {
-                counts.merge(s.kind(), 1, Integer::sum);
                 decoded |= s.via() == CallSite.Via.DECODED;
                 List<String> r = new ArrayList<>(List.of(where, s.section(), "0x" + Long.toHexString(s.offset()),
                         s.kind().label(), s.length() == 0 ? "-" : Integer.toString(s.length()),
@@ -264,33 +245,25 @@ final class ScanCommand implements Callable<Integer> {
             }
         }
 
-        @Override
-        public void finish() {
+        void finish() {
+            int loads = givenUpByReason.values().stream().mapToInt(Integer::intValue).sum();
+            if (json) {
+                out.println(JsonRecords.scanSummary(objects, counts, loads));
+                return;
+            }
             String[] head = pointers
                     ? new String[] {"FILE", "SECTION", "OFFSET", "KIND", "LEN", "TARGET", "DEFAULT", "FUNCTION", "VIA"}
                     : new String[] {"FILE", "SECTION", "OFFSET", "KIND", "LEN", "TARGET", "FUNCTION", "VIA"};
-            int columns = decoded ? head.length : head.length - 1;
-            int[] w = new int[head.length];
-            for (int c = 0; c < head.length; c++) {
-                w[c] = head[c].length();
-            }
-            for (String[] r : rows) {
-                for (int c = 0; c < r.length; c++) {
-                    w[c] = Math.max(w[c], r[c].length());
-                }
-            }
             if (!rows.isEmpty()) {
-                printRow(head, w, columns);
-                for (String[] r : rows) {
-                    printRow(r, w, columns);
-                }
+                rows.add(0, head);
+                int columns = decoded ? head.length : head.length - 1; // VIA only when a site was decoded
+                Columns.print(out, rows.stream().map(r -> Arrays.copyOf(r, columns)).toList(), c -> c == 2 || c == 4);
             }
             if (quiet) {
                 return;
             }
             int total = counts.values().stream().mapToInt(Integer::intValue).sum();
-            StringBuilder sb = new StringBuilder();
-            sb.append(total).append(total == 1 ? " site" : " sites");
+            StringBuilder sb = new StringBuilder(Diagnostics.count(total, "site", "sites"));
             List<String> parts = new ArrayList<>();
             for (SiteKind k : SiteKind.values()) {
                 Integer n = counts.get(k);
@@ -301,29 +274,12 @@ final class ScanCommand implements Callable<Integer> {
             if (!parts.isEmpty()) {
                 sb.append(" (").append(String.join(", ", parts)).append(')');
             }
-            sb.append(" in ").append(objects).append(objects == 1 ? " object" : " objects");
-            int loads = givenUpByReason.values().stream().mapToInt(Integer::intValue).sum();
+            sb.append(" in ").append(Diagnostics.count(objects, "object", "objects"));
             if (loads > 0) { // --pointer: the loads of a slot the scan gave up on (docs/pointers.md)
                 List<String> why = new ArrayList<>();
                 givenUpByReason.forEach((reason, n) -> why.add(n + " " + reason));
                 sb.append("; ").append(loads).append(loads == 1 ? " load" : " loads").append(" of a slot not followed (")
                         .append(String.join(", ", why)).append(')');
-            }
-            out.println(sb);
-        }
-
-        private void printRow(String[] r, int[] w, int columns) {
-            StringBuilder sb = new StringBuilder();
-            for (int c = 0; c < columns; c++) {
-                boolean right = c == 2 || c == 4;
-                String v = r[c];
-                if (c == columns - 1) {
-                    sb.append(v);
-                } else if (right) {
-                    sb.append(" ".repeat(w[c] - v.length())).append(v).append("  ");
-                } else {
-                    sb.append(v).append(" ".repeat(w[c] - v.length())).append("  ");
-                }
             }
             out.println(sb);
         }
