@@ -249,12 +249,6 @@ final class AuditCommand implements Callable<Integer> {
 
     /** docs/json.md: an "entry" record per table entry, a "missing" record per site without one, then a "table". */
     private void printJson(PrintWriter out, String file, String member, Auditor.Report r) {
-        for (Auditor.EntryReport e : r.entries()) {
-            out.println(JsonRecords.entry(file, member, section, r.linked(), e));
-        }
-        for (CallSite m : r.missing()) {
-            out.println(JsonRecords.missing(file, member, section, m));
-        }
-        out.println(JsonRecords.table(file, member, section, r));
+        JsonRecords.tableRecords(file, member, section, r, e -> true).forEach(out::println);
     }
 }

@@ -41,36 +41,20 @@ final class Json {
             return v == null ? this : str(k, v);
         }
 
-        Record num(String k, long v) {
+        /** A number, or null where there is none (the text output's {@code -}). */
+        Record num(String k, Number v) {
             key(k).sb.append(v);
             return this;
         }
 
-        /** An unsigned 64-bit value (an address, an offset): never printed as negative. */
-        Record unsigned(String k, long v) {
-            key(k).sb.append(Long.toUnsignedString(v));
-            return this;
-        }
-
-        /** A number, or null where there is none (the text output's {@code -}). */
-        Record numOrNull(String k, Long v) {
-            key(k).sb.append(v == null ? "null" : Long.toString(v));
-            return this;
-        }
-
-        /** An unsigned 64-bit value, or null where there is none. */
-        Record unsignedOrNull(String k, Long v) {
+        /** An unsigned 64-bit value (an address, an offset): never printed as negative; or null where there is none. */
+        Record unsigned(String k, Long v) {
             key(k).sb.append(v == null ? "null" : Long.toUnsignedString(v));
             return this;
         }
 
         /** A boolean, or null where the question does not apply. */
-        Record boolOrNull(String k, Boolean v) {
-            key(k).sb.append(v == null ? "null" : v.toString());
-            return this;
-        }
-
-        Record bool(String k, boolean v) {
+        Record bool(String k, Boolean v) {
             key(k).sb.append(v);
             return this;
         }

@@ -1,7 +1,10 @@
 package patchsites.collector.cli;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import patchsites.collector.scan.CallSite;
 import patchsites.collector.scan.GivenUpLoad;
 import patchsites.collector.scan.PointerCensus;
@@ -27,11 +30,11 @@ final class JsonRecords {
         boolean inFunction = s.function() != null;
         return new Json.Record("site").str("file", file).optional("member", member).str("arch", arch)
                 .str("section", s.section()).unsigned("offset", s.offset())
-                .numOrNull("length", s.length() == 0 ? null : (long) s.length()).str("kind", s.kind().label())
+                .num("length", s.length() == 0 ? null : (long) s.length()).str("kind", s.kind().label())
                 .str("target", s.target()).str("pointer", s.pointer()).str("default", s.defaultTarget())
-                .str("function", s.function()).unsignedOrNull("function_offset", inFunction ? s.functionOffset() : null)
-                .str("via", s.via().label()).unsignedOrNull("load_offset", s.loadOffset())
-                .boolOrNull("retpoline", s.retpoline()).toString();
+                .str("function", s.function()).unsigned("function_offset", inFunction ? s.functionOffset() : null)
+                .str("via", s.via().label()).unsigned("load_offset", s.loadOffset())
+                .bool("retpoline", s.retpoline()).toString();
     }
 
     /** scan --pointer: a load of a slot that the scan did not follow to a call (docs/pointers.md). */
@@ -39,19 +42,14 @@ final class JsonRecords {
         return new Json.Record("given-up").str("file", file).optional("member", member).str("arch", arch)
                 .str("section", g.section()).unsigned("offset", g.offset()).str("pointer", g.pointer())
                 .str("reason", g.reason()).str("function", g.function())
-                .unsignedOrNull("function_offset", g.function() != null ? g.functionOffset() : null).toString();
+                .unsigned("function_offset", g.function() != null ? g.functionOffset() : null).toString();
     }
 
     /** scan: the last record; {@code givenUp}: given-up records printed. */
     static String scanSummary(int objects, Map<SiteKind, Integer> kinds, int givenUp) {
-        Map<String, Integer> byLabel = new LinkedHashMap<>();
-        int sites = 0;
-        for (Map.Entry<SiteKind, Integer> e : kinds.entrySet()) {
-            byLabel.put(e.getKey().label(), e.getValue());
-            sites += e.getValue();
-        }
+        int sites = kinds.values().stream().mapToInt(Integer::intValue).sum();
         return new Json.Record("summary").schema("scan").num("objects", objects).num("sites", sites)
-                .counts("kinds", byLabel).num("given_up", givenUp).toString();
+                .counts("kinds", byLabel(kinds, SiteKind::label)).num("given_up", givenUp).toString();
     }
 
     // ---- pointers ----
@@ -77,12 +75,22 @@ final class JsonRecords {
 
     // ---- audit (also --kernel) ----
 
+    /** audit: one table's records: an "entry" per entry {@code listed}, a "missing" per site without one, then its "table". */
+    static List<String> tableRecords(String file, String member, String table, Auditor.Report r,
+            Predicate<Auditor.EntryReport> listed) {
+        List<String> records = new ArrayList<>();
+        r.entries().stream().filter(listed).forEach(e -> records.add(entry(file, member, table, r.linked(), e)));
+        r.missing().forEach(m -> records.add(missing(file, member, table, m)));
+        records.add(table(file, member, table, r));
+        return records;
+    }
+
     /** audit: one table entry, the branch found at its site and the runtime model's verdict. */
     static String entry(String file, String member, String table, boolean linked, Auditor.EntryReport e) {
         return new Json.Record("entry").str("file", file).optional("member", member).str("table", table)
                 .num("entry", e.entry().index()).str("section", e.section()).unsigned("offset", e.entry().siteOffset())
-                .unsignedOrNull("address", linked ? e.entry().siteAddress() : null)
-                .numOrNull("length", e.length() > 0 ? (long) e.length() : null)
+                .unsigned("address", linked ? e.entry().siteAddress() : null)
+                .num("length", e.length() > 0 ? (long) e.length() : null)
                 .str("kind", e.kind() == null ? null : e.kind().label()).str("target", e.target())
                 .str("key", e.entry().key()).bool("tail", e.entry().tail())
                 .str("verdict", e.assessment().verdict().label()).str("reason", e.assessment().reason())
@@ -105,20 +113,18 @@ final class JsonRecords {
         return new Json.Record("table").str("file", file).optional("member", member).str("table", table)
                 .str("arch", r.arch()).str("policy", r.policyId()).str("policy_text", r.policy())
                 .bool("linked", r.linked()).str("method", methodId(r.method()))
-                .num("entries", r.entries().size()).counts("verdicts", verdicts(r.verdicts()))
+                .num("entries", r.entries().size()).counts("verdicts", byLabel(r.verdicts(), Verdict::label))
                 .num("placement_dependent", r.placementDependent()).num("invalid", r.invalid())
-                .numOrNull("missing", checked ? (long) r.missing().size() : null)
-                .numOrNull("extra", checked ? (long) r.extra() : null).num("duplicates", r.duplicates())
+                .num("missing", checked ? (long) r.missing().size() : null)
+                .num("extra", checked ? (long) r.extra() : null).num("duplicates", r.duplicates())
                 .bool("consistent", r.consistent()).toString();
     }
 
     /** audit --kernel: one table over the whole package; {@code totals}: files, entries, invalid, missing, extra, duplicates. */
     static String kernelTable(String table, long[] totals, Map<Auditor.Method, Integer> methods) {
-        Map<String, Integer> byId = new LinkedHashMap<>();
-        methods.forEach((m, n) -> byId.put(methodId(m), n));
         return new Json.Record("kernel-table").str("table", table).num("files", totals[0]).num("entries", totals[1])
                 .num("invalid", totals[2]).num("missing", totals[3]).num("extra", totals[4])
-                .num("duplicates", totals[5]).counts("methods", byId).toString();
+                .num("duplicates", totals[5]).counts("methods", byLabel(methods, JsonRecords::methodId)).toString();
     }
 
     /**
@@ -157,7 +163,7 @@ final class JsonRecords {
         return new Json.Record("summary").schema("plan").str("file", file).str("arch", plan.arch())
                 .str("policy", plan.policyId()).str("policy_text", plan.policy()).str("key", key)
                 .unsigned("key_address", plan.keyAddress()).str("to", to).unsigned("new_target", plan.newTarget())
-                .num("sites", plan.sites().size()).counts("verdicts", verdicts(tx.byVerdict()))
+                .num("sites", plan.sites().size()).counts("verdicts", byLabel(tx.byVerdict(), Verdict::label))
                 .num("sync_rounds", tx.roundsOneByOne()).num("sync_rounds_batched", tx.roundsBatched())
                 .num("stop_machine_rounds", tx.stopMachineRounds()).bool("feasible", tx.feasible())
                 .str("applied", applied).toString();
@@ -172,9 +178,10 @@ final class JsonRecords {
         return s.toString();
     }
 
-    private static Map<String, Integer> verdicts(Map<Verdict, Integer> v) {
+    /** Counts keyed by a kind, verdict or method, keyed by its name in JSON instead, in the same order. */
+    private static <K> Map<String, Integer> byLabel(Map<K, Integer> counts, java.util.function.Function<K, String> label) {
         Map<String, Integer> byLabel = new LinkedHashMap<>();
-        v.forEach((k, n) -> byLabel.put(k.label(), n));
+        counts.forEach((k, n) -> byLabel.put(label.apply(k), n));
         return byLabel;
     }
 }

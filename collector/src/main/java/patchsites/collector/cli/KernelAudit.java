@@ -9,6 +9,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
@@ -28,9 +29,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * parallel and reported in argument order (directories: sorted paths).
  */
 final class KernelAudit {
-    /** One table of one file, reduced to what is printed: its text lines, or its JSON records (entries, missing, table). */
-    record TableResult(String table, Auditor.Method method, String methodDetail, int entries, Map<Verdict, Integer> verdicts, int invalid,
-            int missing, int extra, int duplicates, List<String> problemLines, List<String> json) {
+    /** One table of one file, reduced to what is printed: its problems' text lines, or its JSON records (entries, missing, table). */
+    record TableResult(String table, Auditor.Method method, String methodDetail, int entries, int invalid, int missing,
+            int extra, int duplicates, List<String> lines) {
         boolean consistent() {
             return invalid == 0 && missing == 0 && extra == 0 && duplicates == 0;
         }
@@ -112,28 +113,17 @@ final class KernelAudit {
     }
 
     private TableResult reduce(String file, String table, Auditor.Report r) {
-        List<String> lines = new ArrayList<>(), jsonLines = new ArrayList<>();
-        for (Auditor.EntryReport e : r.entries()) {
-            if (!verbose && e.problems().isEmpty()) {
-                continue;
-            }
-            lines.add("  " + table + " " + AuditCommand.entryLine(e));
-            if (json) {
-                jsonLines.add(JsonRecords.entry(file, null, table, r.linked(), e));
-            }
-        }
-        for (CallSite m : r.missing()) {
-            lines.add(String.format("  %s missing: %s+0x%x %s %s in %s has no entry", table, m.section(), m.offset(),
-                    m.kind().label(), m.target(), m.function() == null ? "?" : m.function()));
-            if (json) {
-                jsonLines.add(JsonRecords.missing(file, null, table, m));
+        Predicate<Auditor.EntryReport> listed = e -> verbose || !e.problems().isEmpty();
+        List<String> lines = json ? JsonRecords.tableRecords(file, null, table, r, listed) : new ArrayList<>();
+        if (!json) {
+            r.entries().stream().filter(listed).forEach(e -> lines.add("  " + table + " " + AuditCommand.entryLine(e)));
+            for (CallSite m : r.missing()) {
+                lines.add(String.format("  %s missing: %s+0x%x %s %s in %s has no entry", table, m.section(), m.offset(),
+                        m.kind().label(), m.target(), m.function() == null ? "?" : m.function()));
             }
         }
-        if (json) {
-            jsonLines.add(JsonRecords.table(file, null, table, r));
-        }
-        return new TableResult(table, r.method(), r.methodDetail(), r.entries().size(), new EnumMap<>(r.verdicts()), r.invalid(),
-                r.missing().size(), r.extra(), r.duplicates(), lines, jsonLines);
+        return new TableResult(table, r.method(), r.methodDetail(), r.entries().size(), r.invalid(), r.missing().size(),
+                r.extra(), r.duplicates(), lines);
     }
 
     /** Audits {@code files} on {@code threads} threads; prints per file, then per table; returns the exit status. */
@@ -164,12 +154,12 @@ final class KernelAudit {
                 methods.get(t.table()).merge(t.method(), 1, Integer::sum);
                 findings |= !t.consistent();
                 if (json) {
-                    t.json().forEach(out::println);
+                    t.lines().forEach(out::println);
                 } else if (verbose || !t.consistent()) {
                     out.printf("%s: %s: %d entries; %d invalid, %d missing, %d extra, %d duplicates (checked by %s)%n",
                             read.file, t.table(), t.entries(), t.invalid(), t.missing(), t.extra(), t.duplicates(),
                             t.method().label() + (t.methodDetail().isEmpty() ? "" : ": " + t.methodDetail()));
-                    t.problemLines().forEach(out::println);
+                    t.lines().forEach(out::println);
                 }
             }
         });

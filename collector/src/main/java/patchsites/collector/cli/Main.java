@@ -137,8 +137,7 @@ public final class Main implements Runnable {
         });
         cl.setExecutionExceptionHandler((e, c, parsed) -> {
             // A failure no command turned into a diagnostic: still one line and exit 2.
-            Main main = (Main) c.getCommandSpec().root().userObject();
-            main.diagnostics(c.getErr()).error(e instanceof RuntimeException r ? Diagnostics.internal(r) : e.toString());
+            diagnostics(c.getCommandSpec()).error(e instanceof RuntimeException r ? Diagnostics.internal(r) : e.toString());
             return 2;
         });
         layout(cl);
@@ -203,11 +202,6 @@ public final class Main implements Runnable {
         return m.isEmpty() ? m : Character.toLowerCase(m.charAt(0)) + m.substring(1);
     }
 
-    /** Diagnostics on {@code err} that honour --quiet. */
-    Diagnostics diagnostics(PrintWriter err) {
-        return new Diagnostics(err, quiet);
-    }
-
     /** The top-level command of a subcommand's spec: its global options. */
     static Main of(CommandSpec spec) {
         return (Main) spec.root().userObject();
@@ -215,7 +209,7 @@ public final class Main implements Runnable {
 
     /** Diagnostics for a subcommand, honouring the global --quiet. */
     static Diagnostics diagnostics(CommandSpec spec) {
-        return of(spec).diagnostics(spec.commandLine().getErr());
+        return new Diagnostics(spec.commandLine().getErr(), of(spec).quiet);
     }
 
     @Override
