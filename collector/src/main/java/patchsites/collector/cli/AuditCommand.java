@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.emit.TableEmitter;
@@ -21,8 +20,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "audit",
         mixinStandardHelpOptions = true,
@@ -58,10 +55,7 @@ import picocli.CommandLine.Model.CommandSpec;
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:ok: every table is consistent",
                 "1:findings: a table has invalid, missing, extra or duplicate entries", Main.EXIT_BAD})
-final class AuditCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class AuditCommand extends Subcommand {
     @Mixin
     TargetOptions targetOptions;
 
@@ -97,9 +91,6 @@ final class AuditCommand implements Callable<Integer> {
             + " summary object (docs/json.md).")
     boolean json;
 
-    /** The global --verbose: list every entry, not only those with problems. */
-    private boolean verbose;
-
     /** The global --quiet: print only the tables with problems. */
     private boolean quiet;
 
@@ -114,18 +105,16 @@ final class AuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        Diagnostics diag = Main.diagnostics(spec);
-        verbose = Main.of(spec).verbose;
-        quiet = diag.quiet();
+        PrintWriter out = out();
+        Diagnostics diag = diagnostics();
+                quiet = diag.quiet();
         Auditor.Options options;
         TableBounds override;
         int threads = jobs.threads(Runtime.getRuntime().availableProcessors());
         try {
             override = bounds == null ? null : TableBounds.parse(bounds);
             if (kernel) {
-                if (section != null || layout != null || keyOptions.keyPrefix != null || !targetOptions.targets.isEmpty()
-                        || targetOptions.targetsFile != null) {
+                if (section != null || layout != null || keyOptions.keyPrefix != null || targetOptions.given()) {
                     throw new IllegalArgumentException("--kernel brings every table's section, layout, targets and keys;"
                             + " it takes no --section, --layout, --key-prefix or --target");
                 }
@@ -133,14 +122,14 @@ final class AuditCommand implements Callable<Integer> {
                 if (all.isEmpty()) {
                     throw new IllegalArgumentException("no vmlinux or .ko file under " + files);
                 }
-                return new KernelAudit(new ModelOptions(X86Policy.parse(x86Policy)), override, verbose, json)
+                return new KernelAudit(new ModelOptions(X86Policy.parse(x86Policy)), override, verbose(), json)
                         .run(spec, all, threads, out, diag);
             }
             if (section == null || layout == null) {
                 throw new IllegalArgumentException("audit needs --section and --layout (or --kernel)");
             }
             TableEmitter.KeyRule keys = keyOptions.rule(true, layout);
-            boolean anyTarget = !targetOptions.targets.isEmpty() || targetOptions.targetsFile != null;
+            boolean anyTarget = targetOptions.given();
             options = new Auditor.Options(section, TableLayout.parse(layout), anyTarget ? targetOptions.matcher(diag) : null,
                     keys, new ModelOptions(X86Policy.parse(x86Policy)),
                     override != null ? List.of(override) : TableBounds.conventional(section), override != null, null, false);
@@ -230,7 +219,7 @@ final class AuditCommand implements Callable<Integer> {
                 r.invalid(), r.missing().size(), r.extra(), r.duplicates(), r.method().label(),
                 r.methodDetail().isEmpty() ? "" : ": " + r.methodDetail());
         for (Auditor.EntryReport e : r.entries()) {
-            if (verbose || !e.problems().isEmpty()) {
+            if (verbose() || !e.problems().isEmpty()) {
                 out.println("  " + entryLine(e));
             }
         }

@@ -3,7 +3,6 @@ package patchsites.collector.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.emit.Devirtualizer;
 import patchsites.collector.emit.ObjectRewriter;
@@ -15,8 +14,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "devirtualize",
         mixinStandardHelpOptions = true,
@@ -48,10 +45,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  patchsites -v devirtualize --pointer='*_ops' -o out.o in.o"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {Main.EXIT_OK, Main.EXIT_BAD})
-final class DevirtualizeCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class DevirtualizeCommand extends Subcommand {
     @Mixin
     PointerOptions pointerOptions;
 
@@ -71,8 +65,8 @@ final class DevirtualizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        Diagnostics diag = Main.diagnostics(spec);
+        PrintWriter out = out();
+        Diagnostics diag = diagnostics();
         if (!pointerOptions.given()) {
             diag.error("devirtualize needs --pointer or --pointers-file");
             return 2;
@@ -81,7 +75,7 @@ final class DevirtualizeCommand implements Callable<Integer> {
         if (pointers == null) {
             return 2;
         }
-        boolean verbose = Main.of(spec).verbose, quiet = diag.quiet();
+        boolean verbose = verbose(), quiet = diag.quiet();
         PointerScanner scanner = new PointerScanner(pointers);
         return new ObjectRewrites(spec, destination, (elf, where, d) -> prepare(elf, scanner, verbose, quiet))
                 .run(files, jobs, out, diag);

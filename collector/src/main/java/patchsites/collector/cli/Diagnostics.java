@@ -129,12 +129,13 @@ final class Diagnostics {
     }
 
     /**
-     * For a command's {@code catch (InternalError e)}: a mapping fault is bad input, to be reported
-     * in one line naming the file; any other InternalError is the JVM's and goes on.
+     * For a command's catch of what stopped work on an input, InternalError included: a mapping
+     * fault is bad input, to be reported in one line naming the file; any other InternalError is
+     * the JVM's and goes on.
      */
-    static void rethrowUnlessMappingFault(InternalError e) {
-        if (!isMappingFault(e)) {
-            throw e;
+    static void rethrowUnlessMappingFault(Throwable e) {
+        if (e instanceof InternalError jvm && !isMappingFault(jvm)) {
+            throw jvm;
         }
     }
 

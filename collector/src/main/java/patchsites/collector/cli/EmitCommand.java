@@ -9,7 +9,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import patchsites.collector.elf.ElfFile;
@@ -28,8 +27,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "emit",
         mixinStandardHelpOptions = true,
@@ -61,10 +58,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "      -o out.o in.o"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {Main.EXIT_OK, Main.EXIT_BAD})
-final class EmitCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class EmitCommand extends Subcommand {
     @Mixin
     TargetOptions targetOptions;
 
@@ -90,19 +84,15 @@ final class EmitCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     ObjectRewrites.Destination destination;
 
-    /** The global --verbose: say what was written. */
-    private boolean verbose;
-
     @Parameters(paramLabel = "FILE", arity = "1..*",
             description = "Relocatable ELF objects (.o, .ko, ld -r output); several only with --in-place.")
     List<Path> files;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        Diagnostics diag = Main.diagnostics(spec);
-        verbose = Main.of(spec).verbose;
-        TargetMatcher matcher = targetOptions.matcher(diag);
+        PrintWriter out = out();
+        Diagnostics diag = diagnostics();
+                TargetMatcher matcher = targetOptions.matcher(diag);
         if (matcher == null) {
             return 2;
         }
@@ -142,10 +132,10 @@ final class EmitCommand implements Callable<Integer> {
         // No sites, no table, as objtool does: the object is left as it is (-o gets a copy),
         // unless it holds a table of that name already, which is then emptied.
         if (summary.entries() == 0 && elf.sectionNamed(section) < 0) {
-            return new ObjectRewrites.Prepared(null, !verbose ? null : target -> String.format(
+            return new ObjectRewrites.Prepared(null, !verbose() ? null : target -> String.format(
                     "%s: 0 entries in %s (%s): no sites, no section written%n", target, section, tableLayout.label()));
         }
-        if (!verbose) {
+        if (!verbose()) {
             return new ObjectRewrites.Prepared(rewriter, null);
         }
         return new ObjectRewrites.Prepared(rewriter, target -> String.format("%s: %s in %s (%s)%s%s%n", target,

@@ -12,7 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ObjectReader;
 import patchsites.collector.emit.AtomicFile;
@@ -27,25 +29,16 @@ import picocli.CommandLine.Model.CommandSpec;
 final class Inputs {
     private Inputs() {}
 
-    /** What a command does with one file, on a pool thread; whatever can go wrong is in its result. */
-    interface Work<R> {
-        R on(Path file);
-    }
-
-    /** Told each file's result, in argument order; clears {@code progress} before it prints. */
-    interface Report<R> {
-        void on(R result, Progress progress);
-    }
-
     /**
      * Works on {@code files} on up to {@code threads} daemon threads (so that a failed run never
-     * waits on its workers) and reports them in argument order, with a progress line named after
+     * waits on its workers; whatever can go wrong with a file is in its result) and hands the results
+     * to {@code report} in argument order, on this thread (it clears the progress line before it prints), with a progress line named after
      * the command. Arguments that name the same file (its inode: hard links count as one) go to
      * one task, in order: two channels of one file in one process would share (and on close drop)
      * each other's POSIX lock. An Error on a pool thread is rethrown here, not lost in the pool.
      */
-    static <R> void inOrder(CommandSpec spec, List<Path> files, int threads, boolean quiet, Work<R> work,
-            Report<R> report) {
+    static <R> void inOrder(CommandSpec spec, List<Path> files, int threads, boolean quiet, Function<Path, R> work,
+            BiConsumer<R, Progress> report) {
         Map<Object, List<Integer>> byFile = new LinkedHashMap<>();
         for (int i = 0; i < files.size(); i++) {
             byFile.computeIfAbsent(fileKey(files.get(i)), k -> new ArrayList<>()).add(i);
@@ -62,7 +55,7 @@ final class Inputs {
             pool.execute(() -> {
                 for (int i : same) {
                     try {
-                        results.get(i).complete(work.on(files.get(i)));
+                        results.get(i).complete(work.apply(files.get(i)));
                     } catch (Throwable t) {
                         results.get(i).completeExceptionally(t);
                     }
@@ -75,7 +68,7 @@ final class Inputs {
             for (int i = 0; i < results.size(); i++) {
                 R r = join(results.get(i));
                 results.set(i, null); // let reported results go
-                report.on(r, progress);
+                report.accept(r, progress);
                 progress.step();
             }
         }
@@ -176,9 +169,7 @@ final class Inputs {
                     (member, reason) -> read.skipped.add(new Skipped(member, reason, read.objects.size())));
         } catch (ObjectReader.MemberException e) {
             read.fail(Diagnostics.where(read.file, e.member), e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            read.fail(read.file, Diagnostics.failure(e));
-        } catch (InternalError e) {
+        } catch (IOException | RuntimeException | InternalError e) {
             Diagnostics.rethrowUnlessMappingFault(e);
             read.fail(read.file, Diagnostics.failure(e));
         }

@@ -132,12 +132,9 @@ final class ObjectRewrites {
             if (report != null) {
                 out.print(report);
             }
-        } catch (IOException | RuntimeException e) {
-            diag.fail(where, e); // a failed write names the output, anything else the input
-            return 2;
-        } catch (InternalError e) {
+        } catch (IOException | RuntimeException | InternalError e) {
             Diagnostics.rethrowUnlessMappingFault(e);
-            diag.fail(where, e);
+            diag.fail(where, e); // a failed write names the output, anything else the input
             return 2;
         }
         out.flush();

@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.ObjectReader;
@@ -20,8 +19,6 @@ import patchsites.model.X86Policy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "plan",
         mixinStandardHelpOptions = true,
@@ -41,10 +38,7 @@ import picocli.CommandLine.Model.CommandSpec;
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:ok: every site can be re-targeted (and --apply wrote the copy)",
                 "1:findings: the plan has invalid or out-of-range sites; nothing written", Main.EXIT_BAD})
-final class PlanCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class PlanCommand extends Subcommand {
     @Option(names = "--section", required = true, paramLabel = "NAME", description = "The table section.")
     String section;
 
@@ -74,8 +68,8 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        Diagnostics diag = Main.diagnostics(spec);
+        PrintWriter out = out();
+        Diagnostics diag = diagnostics();
         String where = file.toString();
         try {
             ObjectReader.checkInput(file);
@@ -110,12 +104,9 @@ final class PlanCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             diag.error(e.getMessage());
             return 2;
-        } catch (IOException | ElfFormatException | UncheckedIOException e) {
-            diag.fail(where, e); // a failed write names the --apply path, anything else FILE
-            return 2;
-        } catch (InternalError e) {
+        } catch (IOException | ElfFormatException | UncheckedIOException | InternalError e) {
             Diagnostics.rethrowUnlessMappingFault(e);
-            diag.fail(where, e);
+            diag.fail(where, e); // a failed write names the --apply path, anything else FILE
             return 2;
         }
         out.flush();

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import patchsites.collector.scan.PointerCensus;
 import patchsites.collector.scan.PointerScanner;
 import patchsites.collector.scan.TargetMatcher;
@@ -12,8 +11,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "pointers",
         mixinStandardHelpOptions = true,
@@ -44,12 +41,9 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  patchsites pointers --top=20 --json *.ko"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:ok (also when no slot is called through)", Main.EXIT_BAD})
-final class PointersCommand implements Callable<Integer> {
+final class PointersCommand extends Subcommand {
     /** Without --pointer: every data object (pointerKinds skips functions, sections and files). */
     private static final List<String> EVERY_OBJECT = List.of("*");
-
-    @Spec
-    CommandSpec spec;
 
     @Mixin
     PointerOptions pointerOptions;
@@ -69,8 +63,8 @@ final class PointersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        Diagnostics diag = Main.diagnostics(spec);
+        PrintWriter out = out();
+        Diagnostics diag = diagnostics();
         if (top != null && top < 1) {
             diag.error("--top takes a number of at least 1, not " + top);
             return 2;

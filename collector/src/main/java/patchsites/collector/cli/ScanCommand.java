@@ -8,13 +8,12 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
-import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
 import patchsites.collector.arch.Arches;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.scan.CallSite;
 import patchsites.collector.scan.GivenUpLoad;
 import patchsites.collector.scan.PointerScanner;
-import patchsites.collector.scan.PointerSite;
 import patchsites.collector.scan.ScanResult;
 import patchsites.collector.scan.Scanner;
 import patchsites.collector.scan.TargetMatcher;
@@ -23,7 +22,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "scan",
@@ -65,10 +63,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  patchsites scan --pointer=pv_ops --pointer='*_ops' drivers/net/foo.ko"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:ok (also when no site matches)", Main.EXIT_BAD})
-final class ScanCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class ScanCommand extends Subcommand {
     @Mixin
     TargetOptions targetOptions;
 
@@ -98,8 +93,8 @@ final class ScanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        Diagnostics diag = Main.diagnostics(spec);
+        PrintWriter out = out();
+        Diagnostics diag = diagnostics();
         // --pointer alone lists pointer sites only; without it, --target is required as before.
         TargetMatcher matcher = null;
         Scanner scanner = null;
@@ -123,7 +118,7 @@ final class ScanCommand implements Callable<Integer> {
         UnmatchedTargets unmatched = matcher == null ? null : targetOptions.unmatched();
         Output output = new Output(out, json, diag.quiet(), pointerScanner != null);
         boolean failed = scanFiles(spec, diag, files, jobs, scanners, json, (file, o) -> {
-            output.add(file, o.member, o.result.arch(), SiteRow.ordered(o.result.sites(), o.pointerSites()), o.givenUp());
+            output.add(file, o.member, o.result.arch(), SiteRow.ordered(o.result.sites(), o.pointers.sites()), o.pointers.givenUp());
             if (unmatched != null) {
                 unmatched.observe(o.result);
             }
@@ -136,11 +131,6 @@ final class ScanCommand implements Callable<Integer> {
         return failed ? 2 : 0;
     }
 
-    /** Receives each object scanned, in the order of the files given. */
-    interface ObjectSink {
-        void object(String file, ObjectReport report);
-    }
-
     /**
      * Scans {@code files} (objects and archives) on up to -j threads, one a CPU by default, and
      * hands each object to {@code sink} in the order given, with its warnings, the archive members
@@ -148,7 +138,7 @@ final class ScanCommand implements Callable<Integer> {
      * Shared by scan and pointers.
      */
     static boolean scanFiles(CommandSpec spec, Diagnostics diag, List<Path> files, JobsOption jobs, Scanners scanners,
-            boolean json, ObjectSink sink) {
+            boolean json, BiConsumer<String, ObjectReport> sink) {
         boolean[] failed = {false};
         Inputs.inOrder(spec, files, jobs.threads(Runtime.getRuntime().availableProcessors()), diag.quiet(),
                 file -> Inputs.read(file, scanners::scan), (read, progress) -> {
@@ -159,7 +149,7 @@ final class ScanCommand implements Callable<Integer> {
                         for (String w : o.result.warnings()) {
                             diag.warning(Diagnostics.where(read.file, o.member), w);
                         }
-                        sink.object(read.file, o);
+                        sink.accept(read.file, o);
                     }
                     failed[0] |= read.report(diag);
                 });
@@ -177,15 +167,7 @@ final class ScanCommand implements Callable<Integer> {
         }
     }
 
-    record ObjectReport(String member, ScanResult result, PointerScanner.Result pointers) {
-        List<PointerSite> pointerSites() {
-            return pointers.sites();
-        }
-
-        List<GivenUpLoad> givenUp() {
-            return pointers.givenUp();
-        }
-    }
+    record ObjectReport(String member, ScanResult result, PointerScanner.Result pointers) {}
 
     /**
      * docs/json.md's records (a "site" per row, a "given-up" per load not followed, then one

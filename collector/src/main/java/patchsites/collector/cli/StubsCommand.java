@@ -6,15 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import patchsites.collector.emit.AtomicFile;
 import patchsites.lds.Alias;
 import patchsites.lds.LinkerScript;
 import patchsites.lds.Trampolines;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "stubs",
         mixinStandardHelpOptions = true,
@@ -34,10 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  patchsites stubs --aliases-file=aliases.txt --asm=tramp.S --arch=x86_64"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {Main.EXIT_OK, Main.EXIT_BAD})
-final class StubsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class StubsCommand extends Subcommand {
     @Option(names = "--alias", paramLabel = "WRAPPER=DEFAULT", description = "Make WRAPPER the DEFAULT implementation. Repeatable.")
     List<String> aliasSpecs = new ArrayList<>();
 
@@ -59,8 +53,7 @@ final class StubsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Diagnostics diag = Main.diagnostics(spec);
-        boolean verbose = Main.of(spec).verbose;
+        Diagnostics diag = diagnostics();
         List<Alias> aliases = new ArrayList<>();
         Path current = aliasesFile;
         try {
@@ -91,8 +84,8 @@ final class StubsCommand implements Callable<Integer> {
                 String text = LinkerScript.fragment(aliases, place);
                 current = lds;
                 write(lds, text);
-                if (verbose) {
-                    spec.commandLine().getOut().printf("%s: %s%s%n", lds, Diagnostics.count(aliases.size(), "alias", "aliases"),
+                if (verbose()) {
+                    out().printf("%s: %s%s%n", lds, Diagnostics.count(aliases.size(), "alias", "aliases"),
                             place == null ? "" : ", " + place + " placed between " + LinkerScript.startSymbol(place) + " and "
                                     + LinkerScript.stopSymbol(place));
                 }
@@ -101,8 +94,8 @@ final class StubsCommand implements Callable<Integer> {
                 String text = Trampolines.assembly(arch, aliases);
                 current = asm;
                 write(asm, text);
-                if (verbose) {
-                    spec.commandLine().getOut().printf("%s: %s%n", asm, Diagnostics.count(aliases.size(), arch + " trampoline", arch + " trampolines"));
+                if (verbose()) {
+                    out().printf("%s: %s%n", asm, Diagnostics.count(aliases.size(), arch + " trampoline", arch + " trampolines"));
                 }
             }
         } catch (IllegalArgumentException e) {
@@ -115,7 +108,7 @@ final class StubsCommand implements Callable<Integer> {
             diag.error(current != null ? current.toString() : "stubs", Diagnostics.failure(e));
             return 2;
         }
-        spec.commandLine().getOut().flush();
+        out().flush();
         return 0;
     }
 
