@@ -107,7 +107,7 @@ final class AuditCommand extends Subcommand {
     public Integer call() {
         PrintWriter out = out();
         Diagnostics diag = diagnostics();
-                quiet = diag.quiet();
+        quiet = diag.quiet();
         Auditor.Options options;
         TableBounds override;
         int threads = jobs.threads(Runtime.getRuntime().availableProcessors());
@@ -194,8 +194,8 @@ final class AuditCommand extends Subcommand {
         }
         tables++;
         String where = Diagnostics.where(file, member);
-        if (json) {
-            printJson(out, file, member, r);
+        if (json) { // docs/json.md: an "entry" record per table entry, a "missing" record per site without one, then a "table"
+            JsonRecords.tableRecords(file, member, section, r, e -> true).forEach(out::println);
             return;
         }
         if (quiet && r.consistent()) {
@@ -234,10 +234,5 @@ final class AuditCommand extends Subcommand {
         return String.format("entry %d %s %s %s: %s%s", e.entry().index(), site, e.kind() == null ? "?" : e.kind().label(),
                 e.target() == null ? "?" : e.target(), e.assessment().verdict().label(),
                 e.problems().isEmpty() ? " (" + e.assessment().reason() + ")" : ": " + String.join("; ", e.problems()));
-    }
-
-    /** docs/json.md: an "entry" record per table entry, a "missing" record per site without one, then a "table". */
-    private void printJson(PrintWriter out, String file, String member, Auditor.Report r) {
-        JsonRecords.tableRecords(file, member, section, r, e -> true).forEach(out::println);
     }
 }

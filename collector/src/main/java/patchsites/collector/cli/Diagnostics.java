@@ -99,11 +99,8 @@ final class Diagnostics {
      * emit), or (any other runtime exception) a check the ELF layer missed.
      */
     static String failure(Throwable e) {
-        if (e instanceof patchsites.collector.elf.ElfFormatException) {
+        if (e instanceof patchsites.collector.elf.ElfFormatException || e instanceof AtomicFile.WriteFailure) {
             return e.getMessage();
-        }
-        if (e instanceof AtomicFile.WriteFailure w) {
-            return w.getMessage();
         }
         if (e instanceof IOException io) {
             return "cannot read: " + describe(io);

@@ -92,7 +92,7 @@ final class EmitCommand extends Subcommand {
     public Integer call() {
         PrintWriter out = out();
         Diagnostics diag = diagnostics();
-                TargetMatcher matcher = targetOptions.matcher(diag);
+        TargetMatcher matcher = targetOptions.matcher(diag);
         if (matcher == null) {
             return 2;
         }
@@ -146,12 +146,10 @@ final class EmitCommand extends Subcommand {
     }
 
     private TableEmitter.KeyRule keyRule() {
-        boolean fallback;
-        switch (keyFallback) {
-            case "target": fallback = true; break;
-            case "error": fallback = false; break;
-            default: throw new IllegalArgumentException("--key-fallback takes target or error, not '" + keyFallback + "'");
+        if (!Completions.KeyFallbacks.VALUES.contains(keyFallback)) {
+            throw new IllegalArgumentException("--key-fallback takes target or error, not '" + keyFallback + "'");
         }
+        boolean fallback = keyFallback.equals("target");
         TableEmitter.KeyRule rule = keyOptions.rule(fallback, layout);
         return rule != null ? rule : new TableEmitter.KeyRule(null, null, fallback);
     }

@@ -71,7 +71,8 @@ public final class Main implements Runnable {
         cl.setErr(err);
         int rc = cl.execute(args);
         if (out.checkError()) { // flushes first
-            String why = out instanceof Stdout s && s.failure != null ? Diagnostics.describe(s.failure) : "write error";
+            IOException failure = out instanceof Stdout s ? s.stream.failure : null;
+            String why = failure != null ? Diagnostics.describe(failure) : "write error";
             err.println(Diagnostics.oneLine("patchsites: standard output: error: cannot write: " + why));
             rc = 2;
         }
@@ -85,7 +86,6 @@ public final class Main implements Runnable {
      */
     private static final class Stdout extends PrintWriter {
         private final Recording stream;
-        IOException failure;
 
         Stdout() {
             this(new Recording(new java.io.FileOutputStream(java.io.FileDescriptor.out)));
@@ -95,13 +95,6 @@ public final class Main implements Runnable {
             super(new java.io.OutputStreamWriter(new java.io.BufferedOutputStream(stream, 1 << 16),
                     java.nio.charset.Charset.defaultCharset()), false);
             this.stream = stream;
-        }
-
-        @Override
-        public boolean checkError() {
-            boolean bad = super.checkError();
-            failure = stream.failure;
-            return bad;
         }
     }
 

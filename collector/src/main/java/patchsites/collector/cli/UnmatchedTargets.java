@@ -40,8 +40,13 @@ final class UnmatchedTargets {
         objects.incrementAndGet();
     }
 
-    /** The options that matched nothing, as the user wrote them: --target=P, --targets-file=F. */
-    List<String> unmatched() {
+    /**
+     * One line (concerning no one file) naming every option that matched nothing, as the user wrote
+     * it (--target=P, --targets-file=F). Call it only when every input was read: an unread file's
+     * symbols are unknown. Without any object read it says nothing either: the error about each
+     * input is the message.
+     */
+    void warn(Diagnostics diag) {
         List<String> none = new ArrayList<>();
         for (String t : targets) {
             if (!matched.contains(t)) {
@@ -51,16 +56,6 @@ final class UnmatchedTargets {
         if (targetsFile != null && !filePatterns.isEmpty() && filePatterns.stream().noneMatch(matched::contains)) {
             none.add("--targets-file=" + targetsFile);
         }
-        return none;
-    }
-
-    /**
-     * One line (concerning no one file) naming every option that matched nothing. Call it only when
-     * every input was read: an unread file's symbols are unknown. Without any object read it says
-     * nothing either: the error about each input is the message.
-     */
-    void warn(Diagnostics diag) {
-        List<String> none = unmatched();
         if (objects.get() > 0 && !none.isEmpty()) {
             diag.warning(String.join(", ", none) + " matched no symbol in any input: misspelled, or a static function"
                     + " that the compiler inlined into every caller (docs/design.md, \"Calls without relocations\")");
