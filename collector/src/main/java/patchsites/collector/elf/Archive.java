@@ -28,9 +28,7 @@ public final class Archive {
         if (b.limit() < 8) {
             return null;
         }
-        byte[] m = new byte[8];
-        b.get(0, m);
-        String s = new String(m, StandardCharsets.ISO_8859_1);
+        String s = string(b, 0, 8, StandardCharsets.ISO_8859_1);
         return s.equals("!<arch>\n") || s.equals("!<thin>\n") ? s : null;
     }
 
@@ -85,26 +83,17 @@ public final class Archive {
                     if (len > memberSize) {
                         throw new ElfFormatException("archive member at " + Source.hex(pos) + ": BSD name longer than member");
                     }
-                    byte[] nb = new byte[len];
-                    archive.get((int) dataPos, nb);
-                    name = new String(nb, StandardCharsets.UTF_8).replaceAll("\0+$", "");
+                    name = string(archive, (int) dataPos, len, StandardCharsets.UTF_8).replaceAll("\0+$", "");
                     contentPos += len;
                     contentSize -= len;
                 } else if (rawName.startsWith("/")) {
                     // "/123": offset in the name table, read like binutils' strtol (GNU ar -P may leave a
                     // '/' at the end of the field). "/123:456" in a thin archive: a member of the
                     // archive named at 123, whose header is at offset 456 in it.
-                    int end = 1;
-                    while (end < rawName.length() && Character.isDigit(rawName.charAt(end))) {
-                        end++;
-                    }
+                    int end = digitsEnd(rawName, 1);
                     name = longName(longNames, rawName.substring(0, end), pos);
                     if (thin && end < rawName.length() && rawName.charAt(end) == ':') {
-                        int e2 = end + 1;
-                        while (e2 < rawName.length() && Character.isDigit(rawName.charAt(e2))) {
-                            e2++;
-                        }
-                        long at = decimalOf(rawName.substring(end + 1, e2), pos);
+                        long at = decimal(rawName.substring(end + 1, digitsEnd(rawName, end + 1)), pos);
                         visitNestedMember(path, name, at, (n, d) -> visitor.member(n, d, 0), depth);
                         pos = dataPos;
                         continue;
@@ -202,12 +191,13 @@ public final class Archive {
         }
     }
 
-    private static long decimalOf(String s, long pos) {
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            throw new ElfFormatException("archive member header at " + Source.hex(pos) + ": bad number '" + s + "'");
+    /** Where the run of digits in {@code s} from {@code from} ends. */
+    private static int digitsEnd(String s, int from) {
+        int end = from;
+        while (end < s.length() && Character.isDigit(s.charAt(end))) {
+            end++;
         }
+        return end;
     }
 
     private static String longName(ByteBuffer table, String raw, long pos) {
@@ -225,20 +215,25 @@ public final class Archive {
         while (end < table.limit() && table.get(end) != '\n') {
             end++;
         }
-        byte[] nb = new byte[end - (int) off];
-        table.get((int) off, nb);
-        String s = new String(nb, StandardCharsets.UTF_8);
+        String s = string(table, (int) off, end - (int) off, StandardCharsets.UTF_8);
         return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 
+    private static String string(ByteBuffer b, int at, int len, java.nio.charset.Charset charset) {
+        byte[] bytes = new byte[len];
+        b.get(at, bytes);
+        return new String(bytes, charset);
+    }
+
     private static String field(ByteBuffer b, int at, int len) {
-        byte[] f = new byte[len];
-        b.get(at, f);
-        return new String(f, StandardCharsets.ISO_8859_1).stripTrailing();
+        return string(b, at, len, StandardCharsets.ISO_8859_1).stripTrailing();
     }
 
     private static long decimal(ByteBuffer b, int at, int len, long pos) {
-        String s = field(b, at, len).trim();
+        return decimal(field(b, at, len).trim(), pos);
+    }
+
+    private static long decimal(String s, long pos) {
         try {
             long v = Long.parseLong(s);
             if (v >= 0) {

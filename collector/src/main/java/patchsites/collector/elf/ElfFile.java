@@ -219,17 +219,10 @@ public final class ElfFile {
         int t = shType[i];
         int link = shLink[i];
         switch (t) {
-            case SHT_SYMTAB, SHT_DYNSYM -> {
-                if (shType[link] != SHT_STRTAB) {
-                    throw new ElfFormatException(describe(i) + ": sh_link " + link + " is not a string table ("
-                            + describe(link) + " is " + typeName(shType[link]) + ")");
-                }
-            }
+            case SHT_SYMTAB, SHT_DYNSYM -> checkLink(i, shType[link] == SHT_STRTAB, "a string table");
+            case SHT_SYMTAB_SHNDX, SHT_GROUP -> checkLink(i, shType[link] == SHT_SYMTAB, "a symbol table");
             case SHT_REL, SHT_RELA -> {
-                if (link != 0 && shType[link] != SHT_SYMTAB && shType[link] != SHT_DYNSYM) {
-                    throw new ElfFormatException(describe(i) + ": sh_link " + link + " is not a symbol table ("
-                            + describe(link) + " is " + typeName(shType[link]) + ")");
-                }
+                checkLink(i, link == 0 || shType[link] == SHT_SYMTAB || shType[link] == SHT_DYNSYM, "a symbol table");
                 int target = shInfo[i];
                 if (target != 0) {
                     int tt = shType[target];
@@ -255,13 +248,16 @@ public final class ElfFile {
                     }
                 }
             }
-            case SHT_SYMTAB_SHNDX, SHT_GROUP -> {
-                if (shType[link] != SHT_SYMTAB) {
-                    throw new ElfFormatException(describe(i) + ": sh_link " + link + " is not a symbol table ("
-                            + describe(link) + " is " + typeName(shType[link]) + ")");
-                }
-            }
             default -> { }
+        }
+    }
+
+    /** Fails unless {@code linksRight}: section {@code i}'s sh_link must name {@code what}. */
+    private void checkLink(int i, boolean linksRight, String what) {
+        int link = shLink[i];
+        if (!linksRight) {
+            throw new ElfFormatException(describe(i) + ": sh_link " + link + " is not " + what + " ("
+                    + describe(link) + " is " + typeName(shType[link]) + ")");
         }
     }
 
@@ -516,9 +512,7 @@ public final class ElfFile {
 
     /** Contents of section {@code i}, in the object's byte order. SHT_NOBITS has none. */
     public ByteBuffer data(int i) {
-        if (i <= 0 || i >= shnum) {
-            throw new ElfFormatException("section index " + i + " out of range (" + shnum + " sections)");
-        }
+        checkSectionIndex(i);
         if (shType[i] == SHT_NOBITS) {
             throw new ElfFormatException("section " + i + " (" + sectionName(i) + ") is SHT_NOBITS and has no contents");
         }
@@ -547,9 +541,7 @@ public final class ElfFile {
         if (symbolTables == null) {
             symbolTables = new SymbolTable[shnum];
         }
-        if (i <= 0 || i >= shnum) {
-            throw new ElfFormatException("section index " + i + " out of range (" + shnum + " sections)");
-        }
+        checkSectionIndex(i);
         SymbolTable st = symbolTables[i];
         if (st == null) {
             if (shType[i] != SHT_SYMTAB && shType[i] != SHT_DYNSYM) {
@@ -589,6 +581,12 @@ public final class ElfFile {
         int entsize = layout.relocationSize(rela);
         checkEntries(i, entsize);
         return new Relocations(data(i), layout, rela, (int) (shSize[i] / entsize));
+    }
+
+    private void checkSectionIndex(int i) {
+        if (i <= 0 || i >= shnum) {
+            throw new ElfFormatException("section index " + i + " out of range (" + shnum + " sections)");
+        }
     }
 
     private void checkEntries(int i, int entsize) {

@@ -29,24 +29,14 @@ public abstract class Source implements Closeable {
      * pull every page of it into this process.
      */
     public void copyTo(long offset, long length, FileChannel out, long at) throws IOException {
-        ByteBuffer b = slice(offset, length);
+        writeFully(out, slice(offset, length), at);
+    }
+
+    /** Writes the remaining bytes of {@code b} to {@code out} at position {@code at}. */
+    public static void writeFully(FileChannel out, ByteBuffer b, long at) throws IOException {
         long p = at;
         while (b.hasRemaining()) {
             p += out.write(b, p);
-        }
-    }
-
-    static void transfer(FileChannel in, long offset, long length, FileChannel out, long at) throws IOException {
-        out.position(at);
-        long done = 0;
-        while (done < length) {
-            long n = in.transferTo(offset + done, length - done, out);
-            if (n <= 0) {
-                // The input ended early: it was truncated while being read.
-                throw new ElfFormatException("the file shrank while it was being read (it ends before "
-                        + hex(offset + done) + ")");
-            }
-            done += n;
         }
     }
 
@@ -61,28 +51,13 @@ public abstract class Source implements Closeable {
     public static Source map(Path path) throws IOException {
         checkOrdinary(path);
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
-        long size = ch.size();
-        if (size <= Integer.MAX_VALUE) {
-            try {
-                return new Mapped(ch.map(FileChannel.MapMode.READ_ONLY, 0, size), ch, true);
-            } catch (IOException | RuntimeException e) {
-                ch.close();
-                throw e;
-            }
+        try {
+            long size = ch.size();
+            return new Mapped(ch, size, size <= Integer.MAX_VALUE ? ch.map(FileChannel.MapMode.READ_ONLY, 0, size) : null);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
         }
-        return new Windowed(ch, size, true);
-    }
-
-    /**
-     * Maps the file of an open channel, which stays open: closing a channel of a file releases
-     * every lock this process holds on that file, and the caller may hold one ({@code emit --in-place}).
-     */
-    public static Source map(FileChannel ch) throws IOException {
-        long size = ch.size();
-        if (size <= Integer.MAX_VALUE) {
-            return new Mapped(ch.map(FileChannel.MapMode.READ_ONLY, 0, size), ch, false);
-        }
-        return new Windowed(ch, size, false);
     }
 
     /** Refuses what is not a regular file (after symbolic links) before anything opens it. */
@@ -122,7 +97,7 @@ public abstract class Source implements Closeable {
         return "0x" + Long.toHexString(v);
     }
 
-    private static class Buffered extends Source {
+    private static final class Buffered extends Source {
         private final ByteBuffer bytes;
 
         Buffered(ByteBuffer bytes) {
@@ -142,49 +117,21 @@ public abstract class Source implements Closeable {
     }
 
     /**
-     * A whole-file mapping that is unmapped on close instead of whenever the collector gets to it:
-     * a run over thousands of modules would otherwise keep every touched page resident.
-     * Callers must not keep views past close (sites hold only strings and numbers).
+     * A mapped file. Up to 2 GiB one whole-file mapping, which is unmapped on close instead of
+     * whenever the collector gets to it: a run over thousands of modules would otherwise keep every
+     * touched page resident. Callers must not keep views past close (sites hold only strings and
+     * numbers). A larger file is mapped slice by slice.
      */
-    private static final class Mapped extends Buffered {
-        private MappedByteBuffer mapping;
-        private final FileChannel channel;
-        private final boolean owned;
-
-        Mapped(MappedByteBuffer mapping, FileChannel channel, boolean owned) {
-            super(mapping);
-            this.mapping = mapping;
-            this.channel = channel;
-            this.owned = owned;
-        }
-
-        @Override
-        public void copyTo(long offset, long length, FileChannel out, long at) throws IOException {
-            checkRange(offset, length, size());
-            transfer(channel, offset, length, out, at);
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (mapping != null) {
-                Unmapper.unmap(mapping);
-                mapping = null;
-            }
-            if (owned) {
-                channel.close();
-            }
-        }
-    }
-
-    private static final class Windowed extends Source {
+    private static final class Mapped extends Source {
         private final FileChannel channel;
         private final long size;
-        private final boolean owned;
+        /** The whole file; null when it is larger than 2 GiB, or closed. */
+        private MappedByteBuffer whole;
 
-        Windowed(FileChannel channel, long size, boolean owned) {
+        Mapped(FileChannel channel, long size, MappedByteBuffer whole) {
             this.channel = channel;
             this.size = size;
-            this.owned = owned;
+            this.whole = whole;
         }
 
         @Override
@@ -195,6 +142,9 @@ public abstract class Source implements Closeable {
         @Override
         public ByteBuffer slice(long offset, long length) {
             checkRange(offset, length, size);
+            if (whole != null) {
+                return whole.slice((int) offset, (int) length);
+            }
             if (length > Integer.MAX_VALUE) {
                 throw new ElfFormatException("a single section of " + hex(length) + " bytes is larger than 2 GiB");
             }
@@ -208,14 +158,26 @@ public abstract class Source implements Closeable {
         @Override
         public void copyTo(long offset, long length, FileChannel out, long at) throws IOException {
             checkRange(offset, length, size);
-            transfer(channel, offset, length, out, at);
+            out.position(at);
+            long done = 0;
+            while (done < length) {
+                long n = channel.transferTo(offset + done, length - done, out);
+                if (n <= 0) {
+                    // The input ended early: it was truncated while being read.
+                    throw new ElfFormatException("the file shrank while it was being read (it ends before "
+                            + hex(offset + done) + ")");
+                }
+                done += n;
+            }
         }
 
         @Override
         public void close() throws IOException {
-            if (owned) {
-                channel.close();
+            if (whole != null) {
+                Unmapper.unmap(whole);
+                whole = null;
             }
+            channel.close();
         }
     }
 }

@@ -18,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -141,7 +142,7 @@ public final class AtomicFile {
         try {
             while (true) {
                 // Which file the channel opens: the path names the same one before and after the open.
-                Object before = fileKeyNoFollow(lockFile);
+                Object before = fileKey(lockFile, LinkOption.NOFOLLOW_LINKS);
                 if (before == null) {
                     createLockFile(lockFile);
                     continue; // opened, like any other, on the next round
@@ -154,12 +155,12 @@ public final class AtomicFile {
                 }
                 boolean keep = false;
                 try {
-                    if (!before.equals(fileKeyNoFollow(lockFile))) {
+                    if (!before.equals(fileKey(lockFile, LinkOption.NOFOLLOW_LINKS))) {
                         continue;
                     }
                     acquire(ch);
                     // Granted: is the locked file still the one the path names (not removed by its last holder)?
-                    if (before.equals(fileKeyNoFollow(lockFile))) {
+                    if (before.equals(fileKey(lockFile, LinkOption.NOFOLLOW_LINKS))) {
                         keep = true;
                         HELD.put(lockFile, Thread.currentThread());
                         return new Lock(lockFile, ch);
@@ -205,19 +206,10 @@ public final class AtomicFile {
     }
 
     /** The (device, inode) of the file {@code p} names now, or null when it does not exist. */
-    public static Object fileKey(Path p) throws IOException {
+    public static Object fileKey(Path p, LinkOption... options) throws IOException {
         try {
-            Object key = Files.readAttributes(p, BasicFileAttributes.class).fileKey();
+            Object key = Files.readAttributes(p, BasicFileAttributes.class, options).fileKey();
             return key != null ? key : p; // no file keys on this platform: trust the path
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-    }
-
-    private static Object fileKeyNoFollow(Path p) throws IOException {
-        try {
-            Object key = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            return key != null ? key : p;
         } catch (NoSuchFileException e) {
             return null;
         }
@@ -400,10 +392,10 @@ public final class AtomicFile {
         try (FileChannel to = FileChannel.open(dest, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             long size = from.size(), old = to.size();
             if (size > old) {
-                copyRange(from, to, old, size - old);
+                copyRange(from, to, old, size - old, true);
                 to.force(false);
             }
-            copyRange(from, to, 0, Math.min(size, old));
+            copyRange(from, to, 0, Math.min(size, old), true);
             if (size < old) {
                 to.truncate(size);
             }
@@ -415,7 +407,12 @@ public final class AtomicFile {
         }
     }
 
-    private static void copyRange(FileChannel from, FileChannel to, long at, long length) throws IOException {
+    /**
+     * Copies {@code [at, at + length)} of {@code from} to the same place of {@code to}, or when not
+     * {@code positioned} (a device or FIFO, which cannot seek) with sequential writes.
+     */
+    private static void copyRange(FileChannel from, FileChannel to, long at, long length, boolean positioned)
+            throws IOException {
         ByteBuffer b = ByteBuffer.allocateDirect((int) Math.min(1 << 20, Math.max(1, length)));
         long done = 0;
         while (done < length) {
@@ -426,7 +423,7 @@ public final class AtomicFile {
             }
             b.flip();
             while (b.hasRemaining()) {
-                done += to.write(b, at + done);
+                done += positioned ? to.write(b, at + done) : to.write(b);
             }
         }
     }
@@ -447,16 +444,7 @@ public final class AtomicFile {
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             writer.write(ch);
             try (FileChannel to = FileChannel.open(dest, StandardOpenOption.WRITE)) {
-                ByteBuffer b = ByteBuffer.allocateDirect(1 << 16);
-                long at = 0;
-                while (ch.read(b, at) > 0) {
-                    b.flip();
-                    while (b.hasRemaining()) {
-                        to.write(b);
-                    }
-                    at += b.limit();
-                    b.clear();
-                }
+                copyRange(ch, to, 0, ch.size(), false);
             } catch (IOException e) {
                 throw failure(target, null, e);
             }
@@ -532,18 +520,13 @@ public final class AtomicFile {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Path p : LIVE) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException | RuntimeException e) {
-                // best effort on the way out
-            }
-        }
-        for (Path p : HELD.keySet()) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException | RuntimeException e) {
-                // best effort on the way out
+        for (Set<Path> files : List.of(LIVE, HELD.keySet())) {
+            for (Path p : files) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException | RuntimeException e) {
+                    // best effort on the way out
+                }
             }
         }
     }

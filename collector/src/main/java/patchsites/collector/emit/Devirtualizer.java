@@ -92,13 +92,13 @@ public final class Devirtualizer {
                 left.add(new Left(s, why));
                 continue;
             }
-            ByteBuffer text = code.computeIfAbsent(s.sectionIndex(), sec -> copy(elf.data(sec), elf));
+            ByteBuffer text = code.computeIfAbsent(s.sectionIndex(), sec -> ObjectRewriter.copy(elf.data(sec), elf.order(), 0, 0));
             DirectRelocation d = arch.devirtualize(text, (int) s.offset());
             if (d == null) {
                 left.add(new Left(s, "the instruction is not one devirtualize rewrites"));
                 continue;
             }
-            ByteBuffer rel = relocs.computeIfAbsent(relSection, r -> copy(elf.data(r), elf));
+            ByteBuffer rel = relocs.computeIfAbsent(relSection, r -> ObjectRewriter.copy(elf.data(r), elf.order(), 0, 0));
             boolean rela = elf.sectionType(relSection) == ElfFile.SHT_RELA;
             long field = s.offset() + d.fieldOffset();
             // Symbol indices here are the object's own: the rewriter renumbers them with the others.
@@ -227,11 +227,5 @@ public final class Devirtualizer {
             out.add(new TableEmitter.Entry(sec, symbols.value(siteSym[i]) + siteAdd[i], keySym[i], keyAdd[i]));
         }
         return out;
-    }
-
-    private static ByteBuffer copy(ByteBuffer src, ElfFile elf) {
-        ByteBuffer d = ByteBuffer.allocate(src.limit()).order(elf.order());
-        d.put(0, src, 0, src.limit());
-        return d;
     }
 }

@@ -12,7 +12,7 @@ import java.util.TreeSet;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.ElfLayout;
-import patchsites.collector.elf.Relocations;
+import patchsites.collector.elf.Source;
 import patchsites.collector.elf.SymbolTable;
 
 /**
@@ -49,12 +49,29 @@ public final class ObjectRewriter {
 
     /** A section of the output: original fields, possibly new contents. */
     private static final class Section {
-        int name = -1; // offset in the output's section name table; -1 = keep the original
-        String newName;
+        final int original; // its index in the input; -1: new, or replaced by putSection
+        String newName; // null: keep the original name
+        int name; // offset in the output's section name table
         int type, link, info;
         long flags, addr, align, entsize, size;
         ByteBuffer data; // null: the original contents (or none for NOBITS)
-        int original = -1;
+
+        Section(int original, int type, long flags, long addr, long size, int link, int info, long align, long entsize) {
+            this.original = original;
+            this.type = type;
+            this.flags = flags;
+            this.addr = addr;
+            this.size = size;
+            this.link = link;
+            this.info = info;
+            this.align = align;
+            this.entsize = entsize;
+        }
+
+        void setContents(ByteBuffer contents) {
+            data = contents;
+            size = contents.limit();
+        }
     }
 
     public ObjectRewriter(ElfFile elf) {
@@ -65,17 +82,8 @@ public final class ObjectRewriter {
         firstGlobal = elf.sectionInfo(symtab);
         checkSymbolsCopyable(elf.symbolTable(symtab));
         for (int i = 0; i < elf.sectionCount(); i++) {
-            Section s = new Section();
-            s.original = i;
-            s.type = elf.sectionType(i);
-            s.flags = elf.sectionFlags(i);
-            s.addr = elf.sectionAddress(i);
-            s.size = elf.sectionSize(i);
-            s.link = elf.sectionLink(i);
-            s.info = elf.sectionInfo(i);
-            s.align = elf.sectionAlign(i);
-            s.entsize = elf.sectionEntrySize(i);
-            sections.add(s);
+            sections.add(new Section(i, elf.sectionType(i), elf.sectionFlags(i), elf.sectionAddress(i), elf.sectionSize(i),
+                    elf.sectionLink(i), elf.sectionInfo(i), elf.sectionAlign(i), elf.sectionEntrySize(i)));
         }
     }
 
@@ -203,25 +211,14 @@ public final class ObjectRewriter {
      */
     public int putSection(int index, String name, int type, long flags, long align, long entsize, int link, int info,
             ByteBuffer data) {
-        Section s;
-        if (index >= 0) {
-            s = sections.get(index);
-        } else {
-            s = new Section();
-            sections.add(s);
-            index = sections.size() - 1;
-        }
+        Section s = new Section(-1, type, flags, 0, data.limit(), link, info, align, entsize);
         s.newName = name;
-        s.type = type;
-        s.flags = flags;
-        s.addr = 0;
-        s.align = align;
-        s.entsize = entsize;
-        s.link = link;
-        s.info = info;
         s.data = data;
-        s.size = data.limit();
-        s.original = -1;
+        if (index < 0) {
+            sections.add(s);
+            return sections.size() - 1;
+        }
+        sections.set(index, s);
         return index;
     }
 
@@ -235,8 +232,7 @@ public final class ObjectRewriter {
         if (s.original < 0 || s.type == ElfFile.SHT_NOBITS) {
             throw new IllegalStateException("section " + index + " is new or has no contents");
         }
-        s.data = data;
-        s.size = data.limit();
+        s.setContents(data);
     }
 
     /** Writes the object to {@code out} (positioned at 0, empty). */
@@ -252,9 +248,9 @@ public final class ObjectRewriter {
         rebuildSectionNames(shstrndx);
         long[] offsets = new long[sections.size()];
         long shoff = layOut(offsets);
-        writeFully(out, header(shoff, shstrndx), 0);
+        Source.writeFully(out, header(shoff, shstrndx), 0);
         writeContents(out, offsets);
-        writeFully(out, sectionHeaders(offsets, shstrndx), shoff);
+        Source.writeFully(out, sectionHeaders(offsets, shstrndx), shoff);
     }
 
     /**
@@ -266,13 +262,10 @@ public final class ObjectRewriter {
         for (int i = 1; i < sections.size(); i++) {
             Section s = sections.get(i);
             long align = Long.compareUnsigned(s.align, MAX_FILE_ALIGN) > 0 ? MAX_FILE_ALIGN : Math.max(1, s.align);
-            if (s.type == ElfFile.SHT_NOBITS || s.type == ElfFile.SHT_NULL) {
-                offsets[i] = (pos + align - 1) / align * align;
-                continue;
+            offsets[i] = (pos + align - 1) / align * align;
+            if (s.type != ElfFile.SHT_NOBITS && s.type != ElfFile.SHT_NULL) {
+                pos = offsets[i] + s.size;
             }
-            pos = (pos + align - 1) / align * align;
-            offsets[i] = pos;
-            pos += s.size;
         }
         long shoff = (pos + 7) & ~7L;
         if (!layout.is64 && shoff + (long) sections.size() * layout.shentsize > 0xffffffffL) {
@@ -303,7 +296,7 @@ public final class ObjectRewriter {
             }
             ByteBuffer d = s.data.duplicate();
             d.position(0).limit((int) s.size);
-            writeFully(out, d, offsets[i]);
+            Source.writeFully(out, d, offsets[i]);
         }
     }
 
@@ -320,7 +313,7 @@ public final class ObjectRewriter {
                 link = shstrndx >= ElfFile.SHN_LORESERVE ? shstrndx : 0;
                 offset = 0;
             }
-            layout.putSectionHeader(shdrs, i, Math.max(s.name, 0), s.type, s.flags, s.addr, offset, size, link, s.info,
+            layout.putSectionHeader(shdrs, i, s.name, s.type, s.flags, s.addr, offset, size, link, s.info,
                     s.align, s.entsize);
         }
         return shdrs;
@@ -371,11 +364,7 @@ public final class ObjectRewriter {
             throw new ElfFormatException("section " + i + " (" + elf.sectionName(i) + "): sh_entsize "
                     + elf.sectionEntrySize(i) + " and size " + src.limit() + " do not fit entries of " + ent);
         }
-        ByteBuffer d = null;
-        if (added > 0) {
-            d = ByteBuffer.allocate(src.limit()).order(elf.order());
-            d.put(0, src, 0, src.limit());
-        }
+        ByteBuffer d = added > 0 ? copy(src, elf.order(), 0, 0) : null;
         long symbols = symbolCount();
         for (int k = 0; k < src.limit() / ent; k++) {
             long sym = layout.relocationSymbol(layout.word(src, k * ent + layout.word)) & 0xffffffffL;
@@ -403,21 +392,14 @@ public final class ObjectRewriter {
     private void rebuildSymbolTable() {
         int added = newSectionSymbols.size();
         int ent = layout.symentsize;
-        ByteBuffer src = elf.data(symtab);
-        int oldCount = src.limit() / ent;
-        ByteBuffer d = ByteBuffer.allocate((oldCount + added) * ent).order(elf.order());
-        d.put(0, src, 0, firstGlobal * ent);
-        d.put((firstGlobal + added) * ent, src, firstGlobal * ent, (oldCount - firstGlobal) * ent);
+        int oldCount = (int) symbolCount();
+        ByteBuffer d = copy(elf.data(symtab), elf.order(), firstGlobal * ent, added * ent);
         int shndxSection = elf.extendedIndexSection(symtab);
-        boolean needXindex = newSectionSymbols.last() >= ElfFile.SHN_LORESERVE;
         ByteBuffer x = null;
-        if (shndxSection >= 0 || needXindex) {
+        if (shndxSection >= 0) { // it may be longer than the symbol table: the rest is not copied
+            x = copy(elf.data(shndxSection).limit(oldCount * 4), elf.order(), firstGlobal * 4, added * 4);
+        } else if (newSectionSymbols.last() >= ElfFile.SHN_LORESERVE) {
             x = ByteBuffer.allocate((oldCount + added) * 4).order(elf.order());
-            if (shndxSection >= 0) {
-                ByteBuffer xs = elf.data(shndxSection);
-                x.put(0, xs, 0, firstGlobal * 4);
-                x.put((firstGlobal + added) * 4, xs, firstGlobal * 4, (oldCount - firstGlobal) * 4);
-            }
         }
         int k = firstGlobal;
         for (int sec : newSectionSymbols) {
@@ -429,18 +411,24 @@ public final class ObjectRewriter {
             k++;
         }
         Section st = sections.get(symtab);
-        st.data = d;
-        st.size = d.limit();
+        st.setContents(d);
         st.info = firstGlobal + added;
-        if (x != null) {
-            if (shndxSection >= 0) {
-                Section xs = sections.get(shndxSection);
-                xs.data = x;
-                xs.size = x.limit();
-            } else {
-                putSection(-1, ".symtab_shndx", ElfFile.SHT_SYMTAB_SHNDX, 0, 4, 4, symtab, 0, x);
-            }
+        if (shndxSection >= 0) {
+            sections.get(shndxSection).setContents(x);
+        } else if (x != null) {
+            putSection(-1, ".symtab_shndx", ElfFile.SHT_SYMTAB_SHNDX, 0, 4, 4, symtab, 0, x);
         }
+    }
+
+    /**
+     * A writable copy of {@code src} in byte order {@code order}, with {@code gap} zero bytes
+     * inserted at {@code at}.
+     */
+    static ByteBuffer copy(ByteBuffer src, ByteOrder order, int at, int gap) {
+        ByteBuffer d = ByteBuffer.allocate(src.limit() + gap).order(order);
+        d.put(0, src, 0, at);
+        d.put(at + gap, src, at, src.limit() - at);
+        return d;
     }
 
     /** Names of new or renamed sections are appended to the section name table once. */
@@ -475,16 +463,7 @@ public final class ObjectRewriter {
             ByteBuffer d = ByteBuffer.allocate(old.limit() + extra.size());
             d.put(0, old, 0, old.limit());
             d.put(old.limit(), extra.toByteArray());
-            Section ss = sections.get(shstrndx);
-            ss.data = d;
-            ss.size = d.limit();
-        }
-    }
-
-    private static void writeFully(FileChannel out, ByteBuffer b, long at) throws IOException {
-        long p = at;
-        while (b.hasRemaining()) {
-            p += out.write(b, p);
+            sections.get(shstrndx).setContents(d);
         }
     }
 }
