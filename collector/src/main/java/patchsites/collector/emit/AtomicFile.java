@@ -96,11 +96,6 @@ public final class AtomicFile {
             this.channel = channel;
         }
 
-        /** Whether a lock is held: false for a device, FIFO or socket, which are not replaced. */
-        public boolean held() {
-            return channel != null;
-        }
-
         @Override
         public void close() throws IOException {
             if (channel != null) {

@@ -116,7 +116,7 @@ public final class Devirtualizer {
         List<TableEmitter.Entry> table = new ArrayList<>(rows.values());
         int added = 0;
         if (!table.isEmpty()) {
-            added = TableEmitter.prepareEntries(rewriter, table, section);
+            added = TableEmitter.prepareEntries(rewriter, table, section, TableLayout.SITE_KEY);
         }
         return new Summary(rewritten, left, table.size(), added);
     }

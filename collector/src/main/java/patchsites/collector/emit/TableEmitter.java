@@ -57,11 +57,6 @@ public final class TableEmitter {
             }
             entries.add(s);
         }
-        for (CallSite s : entries) {
-            rewriter.needSectionSymbol(s.sectionIndex());
-        }
-        rewriter.freezeSymbols();
-
         List<Entry> rows = new ArrayList<>(entries.size());
         int fallbacks = 0;
         Map<String, Integer> byName = layout == TableLayout.SITE_KEY
@@ -87,8 +82,7 @@ public final class TableEmitter {
             }
             rows.add(new Entry(s.sectionIndex(), s.offset(), key, s.kind().isTail() ? TableLayout.TAIL_FLAG : 0));
         }
-        write(rewriter, rows, section, layout);
-        return new Summary(entries.size(), fallbacks, rewriter.addedSymbols(), grouped);
+        return new Summary(entries.size(), fallbacks, prepareEntries(rewriter, rows, section, layout), grouped);
     }
 
     /**
@@ -99,21 +93,15 @@ public final class TableEmitter {
     public record Entry(int siteSection, long siteOffset, int keySymbol, long keyAddend) {}
 
     /**
-     * Prepares {@code rewriter} to write {@code section} as a {@code site-key} table of these
-     * entries, in this order, asking for the section symbols their sites need (replacing a table
-     * of that name). Returns the number of section symbols added.
+     * Prepares {@code rewriter} to write {@code section} as a table of these entries, in this
+     * order, with its relocation section, asking for the section symbols their sites need
+     * (replacing a table of that name). Returns the number of section symbols added.
      */
-    public static int prepareEntries(ObjectRewriter rewriter, List<Entry> rows, String section) {
+    public static int prepareEntries(ObjectRewriter rewriter, List<Entry> rows, String section, TableLayout layout) {
         for (Entry e : rows) {
             rewriter.needSectionSymbol(e.siteSection());
         }
         rewriter.freezeSymbols();
-        write(rewriter, rows, section, TableLayout.SITE_KEY);
-        return rewriter.addedSymbols();
-    }
-
-    /** The table section and its relocation section, once the symbols are frozen. */
-    private static void write(ObjectRewriter rewriter, List<Entry> rows, String section, TableLayout layout) {
         ElfFile elf = rewriter.source();
         Arch arch = Arches.forObject(elf);
         boolean is64 = elf.is64();
@@ -131,16 +119,13 @@ public final class TableEmitter {
             long at = (long) i * entry;
             int siteSym = rewriter.sectionSymbol(e.siteSection());
             long site = e.siteOffset() - rewriter.sectionSymbolValue(e.siteSection());
-            switch (layout) {
-                case SITE_KEY:
-                    fields.relocate(at, 4, pc32, siteSym, site);
-                    fields.relocate(at + 4, 4, pc32, rewriter.symbolIndex(e.keySymbol()), e.keyAddend());
-                    break;
-                case SITE:
-                    fields.relocate(at, 4, pc32, siteSym, site);
-                    break;
-                default:
-                    fields.relocate(at, entry, abs, siteSym, site);
+            if (layout == TableLayout.ABS) {
+                fields.relocate(at, entry, abs, siteSym, site);
+            } else {
+                fields.relocate(at, 4, pc32, siteSym, site);
+            }
+            if (layout == TableLayout.SITE_KEY) {
+                fields.relocate(at + 4, 4, pc32, rewriter.symbolIndex(e.keySymbol()), e.keyAddend());
             }
         }
 
@@ -156,24 +141,16 @@ public final class TableEmitter {
         int table = rewriter.putSection(existing, section, ElfFile.SHT_PROGBITS, flags, align, entry, 0, 0, data);
         rewriter.putSection(existingRel, (rela ? ".rela" : ".rel") + section, rela ? ElfFile.SHT_RELA : ElfFile.SHT_REL,
                 ElfFile.SHF_INFO_LINK, is64 ? 8 : 4, relEnt, rewriter.symbolTableIndex(), table, relocs);
+        return rewriter.addedSymbols();
     }
 
-    /** The table's fields and their relocations, in order: for REL the addend goes into the field itself. */
-    private static final class Fields {
-        private final ElfLayout layout;
-        private final boolean rela;
-        private final ByteBuffer data, relocs;
-        private int count;
-
-        Fields(ElfLayout layout, boolean rela, ByteBuffer data, ByteBuffer relocs) {
-            this.layout = layout;
-            this.rela = rela;
-            this.data = data;
-            this.relocs = relocs;
-        }
-
+    /**
+     * The table's fields and their relocations. The fields of a table are of one size, so field
+     * {@code k} has relocation {@code k}. For REL the addend goes into the field itself.
+     */
+    private record Fields(ElfLayout layout, boolean rela, ByteBuffer data, ByteBuffer relocs) {
         void relocate(long field, int size, int type, int sym, long addend) {
-            layout.putRelocation(relocs, count++, rela, field, sym, type, addend);
+            layout.putRelocation(relocs, (int) (field / size), rela, field, sym, type, addend);
             if (!rela && size == 8) {
                 data.putLong((int) field, addend);
             } else if (!rela) {
