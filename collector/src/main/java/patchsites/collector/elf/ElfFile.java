@@ -307,7 +307,7 @@ public final class ElfFile {
 
     /** "section N (name)", or "section N" when the name cannot be read. */
     private String describe(int i) {
-        if (sectionNamesUsable()) {
+        if (shstrndx > 0 && shType[shstrndx] == SHT_STRTAB) { // in range: checked before any section is described
             try {
                 String name = sectionName(i);
                 if (!name.isEmpty()) {
@@ -318,10 +318,6 @@ public final class ElfFile {
             }
         }
         return "section " + i;
-    }
-
-    private boolean sectionNamesUsable() {
-        return shstrndx > 0 && shstrndx < shnum && shType[shstrndx] == SHT_STRTAB && nameCache != null;
     }
 
     private static String typeName(int t) {
@@ -343,10 +339,6 @@ public final class ElfFile {
     /** Parses an object held in memory (a mapped file or an archive member). */
     public static ElfFile parse(Source source) {
         return new ElfFile(source);
-    }
-
-    public static boolean looksLikeElf(ByteBuffer start) {
-        return start.limit() >= 4 && start.getInt(0) == 0x7f454c46;
     }
 
     public boolean is64() {
@@ -547,12 +539,10 @@ public final class ElfFile {
             if (shType[i] != SHT_SYMTAB && shType[i] != SHT_DYNSYM) {
                 throw new ElfFormatException("section " + i + " (" + sectionName(i) + ") is not a symbol table");
             }
-            int entsize = layout.symentsize;
-            checkEntries(i, entsize);
+            int count = entries(i, layout.symentsize);
             StringTable names = stringTable(shLink[i], "string table of " + sectionName(i));
             int x = extendedIndexSection(i);
             ByteBuffer shndx = x < 0 ? null : data(x);
-            int count = (int) (shSize[i] / entsize);
             if (shndx != null && shndx.limit() < (long) count * 4) {
                 throw new ElfFormatException("SHT_SYMTAB_SHNDX for " + sectionName(i) + " has " + shndx.limit() / 4
                         + " entries, the symbol table " + count);
@@ -578,9 +568,7 @@ public final class ElfFile {
         if (!rela && shType[i] != SHT_REL) {
             throw new ElfFormatException("section " + i + " (" + sectionName(i) + ") is not a relocation section");
         }
-        int entsize = layout.relocationSize(rela);
-        checkEntries(i, entsize);
-        return new Relocations(data(i), layout, rela, (int) (shSize[i] / entsize));
+        return new Relocations(data(i), layout, rela, entries(i, layout.relocationSize(rela)));
     }
 
     private void checkSectionIndex(int i) {
@@ -589,7 +577,8 @@ public final class ElfFile {
         }
     }
 
-    private void checkEntries(int i, int entsize) {
+    /** The number of entries of section {@code i}, a table of {@code entsize}-byte entries. */
+    private int entries(int i, int entsize) {
         if (shEntsize[i] != entsize) {
             throw new ElfFormatException("section " + sectionName(i) + ": sh_entsize is " + shEntsize[i] + ", expected "
                     + entsize);
@@ -598,5 +587,6 @@ public final class ElfFile {
             throw new ElfFormatException("section " + sectionName(i) + ": size " + shSize[i]
                     + " is not a multiple of its entry size " + entsize);
         }
+        return (int) (shSize[i] / entsize);
     }
 }

@@ -75,21 +75,23 @@ public final class ObjectReader {
         if (Archive.isArchive(head)) {
             return Kind.ARCHIVE;
         }
-        if (ElfFile.looksLikeElf(head)) {
+        boolean elfMagic = startsElfMagic(head);
+        if (elfMagic && size >= 4) {
             return Kind.ELF;
         }
         if (size == 0) {
             throw new ElfFormatException("empty file");
         }
-        if (size < 4 && startsElfMagic(head)) {
+        if (elfMagic) {
             throw new ElfFormatException("truncated ELF header (" + size + " bytes)");
         }
         throw new ElfFormatException("file format not recognized (neither ELF nor ar archive" + notElf(src) + ")");
     }
 
+    /** Whether {@code head} starts with the ELF magic, or with as much of it as it holds. */
     private static boolean startsElfMagic(java.nio.ByteBuffer head) {
         byte[] magic = {0x7f, 'E', 'L', 'F'};
-        for (int i = 0; i < head.limit(); i++) {
+        for (int i = 0; i < Math.min(head.limit(), magic.length); i++) {
             if (head.get(i) != magic[i]) {
                 return false;
             }

@@ -109,7 +109,7 @@ public final class SymbolPlaces {
                 }
                 int sec = syms.definingSection(sym);
                 if (sec > 0 && elf.isExecutable(sec)) {
-                    out.put(rel.offset(k), new long[] {sec, syms.value(sym) + (rel.hasAddends() ? rel.addend(k) : 0)});
+                    out.put(rel.offset(k), new long[] {sec, syms.value(sym) + rel.addend(k)} /* 0 for REL */);
                 }
             }
             return out;

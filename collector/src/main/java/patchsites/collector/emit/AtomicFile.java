@@ -249,13 +249,8 @@ public final class AtomicFile {
             case SOCKET -> throw new WriteFailure(target, "cannot write: is a socket", null);
             case SPECIAL -> writeThrough(target, r.path, writer);
             default -> {
-                Lock own = HELD.get(lockFileOf(r.path)) == Thread.currentThread() ? null : lock(target);
-                try {
+                try (Lock own = HELD.get(lockFileOf(r.path)) == Thread.currentThread() ? null : lock(target)) {
                     replace(target, r, permissionsFrom, writer);
-                } finally {
-                    if (own != null) {
-                        own.close();
-                    }
                 }
             }
         }
@@ -327,31 +322,29 @@ public final class AtomicFile {
         }
         LIVE.add(tmp);
         installHook();
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                FileLock mine = tryLock(ch); // marks the temporary as in use for removeStale
-                writer.write(ch);
-                forceOrFail(ch, target);
-                int links = r.attrs == null ? 0 : (Integer) Files.getAttribute(dest, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
-                if (links > 1) {
-                    copyInto(target, dest, ch);
-                } else {
-                    keepMetadata(r, permissionsFrom, tmp);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            FileLock mine = tryLock(ch); // marks the temporary as in use for removeStale
+            writer.write(ch);
+            ch.force(true);
+            int links = r.attrs == null ? 0 : (Integer) Files.getAttribute(dest, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+            if (links > 1) {
+                copyInto(dest, ch);
+            } else {
+                keepMetadata(r, permissionsFrom, tmp);
+                try {
                     try {
-                        try {
-                            Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                        } catch (AtomicMoveNotSupportedException e) {
-                            Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING);
-                        }
-                    } catch (IOException e) {
-                        throw failure(target, dest, e);
+                        Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    } catch (AtomicMoveNotSupportedException e) {
+                        Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING);
                     }
-                    forceDirectory(dir);
+                } catch (IOException e) {
+                    throw failure(target, dest, e);
                 }
-                if (mine != null && ch.isOpen()) {
-                    mine.release();
-                }
+                forceDirectory(dir);
+            }
+            if (mine != null && ch.isOpen()) {
+                mine.release();
             }
         } catch (WriteFailure e) {
             throw e;
@@ -369,20 +362,12 @@ public final class AtomicFile {
         }
     }
 
-    private static void forceOrFail(FileChannel ch, Path target) throws WriteFailure {
-        try {
-            ch.force(true);
-        } catch (IOException e) {
-            throw failure(target, null, e);
-        }
-    }
-
     /**
      * Copies the complete new contents into the existing file, which has other hard links: first
      * the part past its current end (so a full disk fails before any old byte is overwritten),
      * then the rest, then the new length; forced. A SIGTERM waits for this to finish.
      */
-    private static void copyInto(Path target, Path dest, FileChannel from) throws WriteFailure {
+    private static void copyInto(Path dest, FileChannel from) throws IOException {
         IN_PLACE.readLock().lock();
         try (FileChannel to = FileChannel.open(dest, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             long size = from.size(), old = to.size();
@@ -395,8 +380,6 @@ public final class AtomicFile {
                 to.truncate(size);
             }
             to.force(true);
-        } catch (IOException e) {
-            throw failure(target, null, e);
         } finally {
             IN_PLACE.readLock().unlock();
         }
@@ -489,16 +472,10 @@ public final class AtomicFile {
     private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
     /** Held (shared) while a hard-linked file is rewritten in place; the hook waits for it. */
     private static final ReentrantReadWriteLock IN_PLACE = new ReentrantReadWriteLock();
-    private static volatile boolean hookInstalled;
+    private static boolean hookInstalled;
 
-    private static void installHook() {
-        if (hookInstalled) {
-            return;
-        }
-        synchronized (AtomicFile.class) {
-            if (hookInstalled) {
-                return;
-            }
+    private static synchronized void installHook() {
+        if (!hookInstalled) {
             Runtime.getRuntime().addShutdownHook(new Thread(AtomicFile::cleanUp, "patchsites-remove-temporaries"));
             hookInstalled = true;
         }

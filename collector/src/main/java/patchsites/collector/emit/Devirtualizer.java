@@ -60,8 +60,6 @@ public final class Devirtualizer {
             throw new ElfFormatException("devirtualize has no rewrite for " + arch.abi().name()
                     + " objects (x86-64 only)");
         }
-        int symtab = rewriter.symbolTableIndex();
-        SymbolTable symbols = elf.symbolTable(symtab);
         Set<String> want = new HashSet<>();
         for (PointerSite s : sites) {
             if (s.defaultTarget() != null) {
@@ -70,7 +68,7 @@ public final class Devirtualizer {
             }
         }
         Set<String> ambiguous = new HashSet<>();
-        Map<String, Integer> byName = elf.symbolTable(symtab).named(want, ambiguous);
+        Map<String, Integer> byName = elf.symbolTable(rewriter.symbolTableIndex()).named(want, ambiguous);
 
         // One entry per site, in (section, offset) order; a site found again replaces its old entry.
         Map<TableEmitter.Entry, TableEmitter.Entry> rows = new TreeMap<>(ORDER);

@@ -244,7 +244,7 @@ public final class ObjectRewriter {
         if (!newSectionSymbols.isEmpty()) {
             rebuildSymbolTable();
         }
-        int shstrndx = elf.sectionCount() > 0 ? elf.sectionNameTable() : 0;
+        int shstrndx = elf.sectionNameTable(); // the object has sections: it has a symbol table
         rebuildSectionNames(shstrndx);
         long[] offsets = new long[sections.size()];
         long shoff = layOut(offsets);
@@ -306,15 +306,14 @@ public final class ObjectRewriter {
         ByteBuffer shdrs = ByteBuffer.allocate(count * layout.shentsize).order(elf.order());
         for (int i = 0; i < count; i++) {
             Section s = sections.get(i);
-            long size = s.size, offset = offsets[i];
+            long size = s.size;
             int link = s.link;
             if (i == 0) {
                 size = count >= ElfFile.SHN_LORESERVE ? count : 0;
                 link = shstrndx >= ElfFile.SHN_LORESERVE ? shstrndx : 0;
-                offset = 0;
             }
-            layout.putSectionHeader(shdrs, i, s.name, s.type, s.flags, s.addr, offset, size, link, s.info,
-                    s.align, s.entsize);
+            layout.putSectionHeader(shdrs, i, s.name, s.type, s.flags, s.addr, offsets[i], size, link, s.info,
+                    s.align, s.entsize); // offsets[0] is 0
         }
         return shdrs;
     }

@@ -108,24 +108,19 @@ public final class TableEmitter {
         boolean rela = arch.abi().rela();
         ElfLayout elfLayout = elf.layout();
         int entry = layout.entrySize(is64);
+        int field = layout == TableLayout.ABS ? entry : 4; // every field of a table: its size and alignment
         int relEnt = elfLayout.relocationSize(rela);
-        int relocsPerEntry = layout == TableLayout.SITE_KEY ? 2 : 1;
         ByteBuffer data = ByteBuffer.allocate(rows.size() * entry).order(elf.order());
-        ByteBuffer relocs = ByteBuffer.allocate(rows.size() * relocsPerEntry * relEnt).order(elf.order());
-        int pc32 = arch.abi().tablePcRel32Type(), abs = arch.abi().tableAbsoluteType();
-        Fields fields = new Fields(elfLayout, rela, data, relocs);
+        ByteBuffer relocs = ByteBuffer.allocate(rows.size() * entry / field * relEnt).order(elf.order());
+        int type = layout == TableLayout.ABS ? arch.abi().tableAbsoluteType() : arch.abi().tablePcRel32Type();
+        Fields fields = new Fields(elfLayout, rela, field, type, data, relocs);
         for (int i = 0; i < rows.size(); i++) {
             Entry e = rows.get(i);
             long at = (long) i * entry;
-            int siteSym = rewriter.sectionSymbol(e.siteSection());
-            long site = e.siteOffset() - rewriter.sectionSymbolValue(e.siteSection());
-            if (layout == TableLayout.ABS) {
-                fields.relocate(at, entry, abs, siteSym, site);
-            } else {
-                fields.relocate(at, 4, pc32, siteSym, site);
-            }
+            fields.relocate(at, rewriter.sectionSymbol(e.siteSection()),
+                    e.siteOffset() - rewriter.sectionSymbolValue(e.siteSection()));
             if (layout == TableLayout.SITE_KEY) {
-                fields.relocate(at + 4, 4, pc32, rewriter.symbolIndex(e.keySymbol()), e.keyAddend());
+                fields.relocate(at + 4, rewriter.symbolIndex(e.keySymbol()), e.keyAddend());
             }
         }
 
@@ -137,19 +132,19 @@ public final class TableEmitter {
         }
         int existingRel = existing >= 0 ? elf.relocationSectionOf(existing) : -1;
         long flags = ElfFile.SHF_ALLOC | (layout == TableLayout.SITE_KEY ? ElfFile.SHF_WRITE : 0);
-        long align = layout == TableLayout.ABS ? (is64 ? 8 : 4) : 4;
-        int table = rewriter.putSection(existing, section, ElfFile.SHT_PROGBITS, flags, align, entry, 0, 0, data);
+        int table = rewriter.putSection(existing, section, ElfFile.SHT_PROGBITS, flags, field, entry, 0, 0, data);
         rewriter.putSection(existingRel, (rela ? ".rela" : ".rel") + section, rela ? ElfFile.SHT_RELA : ElfFile.SHT_REL,
                 ElfFile.SHF_INFO_LINK, is64 ? 8 : 4, relEnt, rewriter.symbolTableIndex(), table, relocs);
         return rewriter.addedSymbols();
     }
 
     /**
-     * The table's fields and their relocations. The fields of a table are of one size, so field
-     * {@code k} has relocation {@code k}. For REL the addend goes into the field itself.
+     * The table's fields and their relocations. The fields of a table are of one size and
+     * relocation type, and field {@code k} has relocation {@code k}. For REL the addend goes into
+     * the field itself.
      */
-    private record Fields(ElfLayout layout, boolean rela, ByteBuffer data, ByteBuffer relocs) {
-        void relocate(long field, int size, int type, int sym, long addend) {
+    private record Fields(ElfLayout layout, boolean rela, int size, int type, ByteBuffer data, ByteBuffer relocs) {
+        void relocate(long field, int sym, long addend) {
             layout.putRelocation(relocs, (int) (field / size), rela, field, sym, type, addend);
             if (!rela && size == 8) {
                 data.putLong((int) field, addend);
