@@ -14,8 +14,11 @@ public final class Archive {
     private static final int HEADER = 60;
 
     public interface MemberVisitor {
-        /** {@code data} is the member's bytes; {@code name} its path as the archive records it. */
-        void member(String name, Source data) throws IOException;
+        /**
+         * {@code data} is the member's bytes; {@code name} its path as the archive records it;
+         * {@code headerOffset} where its header is in its archive.
+         */
+        void member(String name, Source data, long headerOffset) throws IOException;
     }
 
     private Archive() {}
@@ -37,15 +40,10 @@ public final class Archive {
      * files of a thin archive.
      */
     public static void forEachMember(Path path, ByteBuffer archive, MemberVisitor visitor) throws IOException {
-        forEachMember(path, archive, (name, data, header) -> visitor.member(name, data), 0);
+        forEachMember(path, archive, visitor, 0);
     }
 
-    /** Like {@link MemberVisitor}, plus the offset of the member's header in its archive. */
-    private interface PositionedVisitor {
-        void member(String name, Source data, long headerOffset) throws IOException;
-    }
-
-    private static void forEachMember(Path path, ByteBuffer archive, PositionedVisitor visitor, int depth)
+    private static void forEachMember(Path path, ByteBuffer archive, MemberVisitor visitor, int depth)
             throws IOException {
         boolean thin = "!<thin>\n".equals(magic(archive));
         long size = archive.limit();
@@ -94,7 +92,7 @@ public final class Archive {
                     name = longName(longNames, rawName.substring(0, end), pos);
                     if (thin && end < rawName.length() && rawName.charAt(end) == ':') {
                         long at = decimal(rawName.substring(end + 1, digitsEnd(rawName, end + 1)), pos);
-                        visitNestedMember(path, name, at, (n, d) -> visitor.member(n, d, 0), depth);
+                        visitNestedMember(path, name, at, visitor, depth);
                         pos = dataPos;
                         continue;
                     }
@@ -102,8 +100,7 @@ public final class Archive {
                     name = rawName.endsWith("/") ? rawName.substring(0, rawName.length() - 1) : rawName;
                 }
                 if (thin) {
-                    long header = pos;
-                    visitThinMember(path, name, memberSize, (n, d) -> visitor.member(n, d, header));
+                    visitThinMember(path, name, memberSize, pos, visitor);
                 } else {
                     visitor.member(name, Source.of(archive.slice((int) contentPos, (int) contentSize)), pos);
                 }
@@ -148,15 +145,15 @@ public final class Archive {
         }
     }
 
-    private static void visitThinMember(Path archivePath, String name, long recordedSize, MemberVisitor visitor)
-            throws IOException {
+    private static void visitThinMember(Path archivePath, String name, long recordedSize, long headerOffset,
+            MemberVisitor visitor) throws IOException {
         Source s = mapMember(archivePath, name);
         if (s.size() != recordedSize) {
             throw new ElfFormatException("thin archive member " + name + " is " + s.size()
                     + " bytes but the archive recorded " + recordedSize + " (stale archive?)");
         }
         try (s) {
-            visitor.member(name, s);
+            visitor.member(name, s, headerOffset);
         }
     }
 
@@ -181,7 +178,7 @@ public final class Archive {
             forEachMember(p, inner, (name, data, header) -> {
                 if (header == headerOffset) {
                     found[0] = true;
-                    visitor.member(name, data); // as ar t and nm name it
+                    visitor.member(name, data, header); // as ar t and nm name it
                 }
             }, depth + 1);
             if (!found[0]) {

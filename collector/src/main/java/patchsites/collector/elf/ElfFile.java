@@ -21,7 +21,6 @@ public final class ElfFile {
 
     private final Source source;
     private final ByteOrder order;
-    private final boolean is64;
     private final ElfLayout layout;
     private final int phnum;
     private final int type;
@@ -45,13 +44,12 @@ public final class ElfFile {
         this.source = source;
         long fileSize = source.size();
         ByteBuffer ident = identification(source, fileSize);
-        is64 = ident.get(4) == 2;
         order = ident.get(5) == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
-        ElfLayout l = layout = ElfLayout.of(is64);
+        ElfLayout l = layout = ElfLayout.of(ident.get(4) == 2);
         if (fileSize < l.ehsize) {
             throw new ElfFormatException("truncated ELF header (" + fileSize + " bytes, need " + l.ehsize + ")");
         }
-        ByteBuffer eh = source.slice(0, l.ehsize).order(order);
+        ByteBuffer eh = header();
         type = l.half(eh, l.eType);
         machine = l.half(eh, l.eMachine);
         flags = eh.getInt(l.eFlags);
@@ -342,7 +340,7 @@ public final class ElfFile {
     }
 
     public boolean is64() {
-        return is64;
+        return layout.is64;
     }
 
     public ByteOrder order() {

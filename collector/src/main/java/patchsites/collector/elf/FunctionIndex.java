@@ -103,7 +103,7 @@ public final class FunctionIndex {
      */
     static int[] sortedRows(int[] sec, long[] at, byte[] rank, int[] sym, int count) {
         int[] packed = packedRows(sec, at, rank, count);
-        return packed != null ? packed : OrderByComparator.rows(sec, at, rank, sym, count);
+        return packed != null ? packed : comparedRows(sec, at, rank, sym, count);
     }
 
     /**
@@ -138,30 +138,26 @@ public final class FunctionIndex {
     }
 
     /** The same order by a comparator over boxed rows: for keys that do not pack. */
-    static final class OrderByComparator {
-        private OrderByComparator() {}
-
-        static int[] rows(int[] sec, long[] at, byte[] rank, int[] sym, int count) {
-            Integer[] boxed = new Integer[count];
-            for (int k = 0; k < count; k++) {
-                boxed[k] = k;
-            }
-            Arrays.sort(boxed, (x, y) -> {
-                int c = Integer.compare(sec[x], sec[y]);
-                if (c == 0) {
-                    c = Long.compare(at[x], at[y]);
-                }
-                if (c == 0) {
-                    c = Integer.compare(rank[x], rank[y]);
-                }
-                return c != 0 ? c : Integer.compare(sym[y], sym[x]);
-            });
-            int[] order = new int[count];
-            for (int k = 0; k < count; k++) {
-                order[k] = boxed[k];
-            }
-            return order;
+    static int[] comparedRows(int[] sec, long[] at, byte[] rank, int[] sym, int count) {
+        Integer[] boxed = new Integer[count];
+        for (int k = 0; k < count; k++) {
+            boxed[k] = k;
         }
+        Arrays.sort(boxed, (x, y) -> {
+            int c = Integer.compare(sec[x], sec[y]);
+            if (c == 0) {
+                c = Long.compare(at[x], at[y]);
+            }
+            if (c == 0) {
+                c = Integer.compare(rank[x], rank[y]);
+            }
+            return c != 0 ? c : Integer.compare(sym[y], sym[x]);
+        });
+        int[] order = new int[count];
+        for (int k = 0; k < count; k++) {
+            order[k] = boxed[k];
+        }
+        return order;
     }
 
     private static int bits(long max) {

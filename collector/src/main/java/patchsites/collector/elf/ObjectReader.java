@@ -120,7 +120,7 @@ public final class ObjectReader {
             if (src.size() > Integer.MAX_VALUE) {
                 throw new ElfFormatException("archives larger than 2 GiB are not supported");
             }
-            Archive.forEachMember(path, src.slice(0, src.size()), (name, data) -> {
+            Archive.forEachMember(path, src.slice(0, src.size()), (name, data, header) -> {
                 String full = member == null ? name : member + "/" + name;
                 try {
                     read(path, data, full, visitor, skips, depth + 1);

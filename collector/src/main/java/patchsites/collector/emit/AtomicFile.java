@@ -451,11 +451,10 @@ public final class AtomicFile {
             boolean owner = true;
             try {
                 Map<String, Object> mine = Files.readAttributes(tmp, "unix:uid,gid");
-                if (!mine.get("uid").equals(a.get("uid"))) {
-                    Files.setAttribute(tmp, "unix:uid", a.get("uid"));
-                }
-                if (!mine.get("gid").equals(a.get("gid"))) {
-                    Files.setAttribute(tmp, "unix:gid", a.get("gid"));
+                for (String id : List.of("uid", "gid")) {
+                    if (!mine.get(id).equals(a.get(id))) {
+                        Files.setAttribute(tmp, "unix:" + id, a.get(id));
+                    }
                 }
             } catch (IOException e) {
                 owner = false; // not root: the new file is ours

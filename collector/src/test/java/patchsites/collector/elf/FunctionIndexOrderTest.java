@@ -43,7 +43,7 @@ class FunctionIndexOrderTest {
                 packedRounds++;
                 assertArrayEquals(want, packed, "packed, round " + round);
             }
-            assertArrayEquals(want, FunctionIndex.OrderByComparator.rows(sec, at, rank, sym, n), "comparator, round " + round);
+            assertArrayEquals(want, FunctionIndex.comparedRows(sec, at, rank, sym, n), "comparator, round " + round);
             assertArrayEquals(want, FunctionIndex.sortedRows(sec, at, rank, sym, n), "chosen, round " + round);
         }
         assertTrue(packedRounds > 100, "packed sort tried in " + packedRounds + " rounds only");
