@@ -55,14 +55,12 @@ public final class ElfFile {
         flags = eh.getInt(l.eFlags);
         phnum = l.half(eh, l.ePhnum);
         long shoff = l.word(eh, l.eShoff);
-        long count = shoff == 0 ? 0 : sectionCount(eh, shoff, fileSize);
-        shnum = (int) count;
-        int strndx = shoff == 0 ? l.half(eh, l.eShstrndx) : sectionNameIndex(eh, shoff);
-        if (shnum > 0 && (strndx < 0 || strndx >= shnum)) {
-            throw new ElfFormatException("section name table index " + Integer.toUnsignedString(strndx)
+        shnum = shoff == 0 ? 0 : (int) sectionCount(eh, shoff, fileSize);
+        shstrndx = shoff == 0 ? l.half(eh, l.eShstrndx) : sectionNameIndex(eh, shoff);
+        if (shnum > 0 && (shstrndx < 0 || shstrndx >= shnum)) {
+            throw new ElfFormatException("section name table index " + Integer.toUnsignedString(shstrndx)
                     + " out of range (" + shnum + " sections)");
         }
-        shstrndx = strndx;
 
         shName = new int[shnum];
         shType = new int[shnum];

@@ -139,13 +139,22 @@ public final class ElfLayout {
         return is64 ? (long) sym << 32 | (type & 0xffffffffL) : ((long) sym << 8 | (type & 0xff)) & 0xffffffffL;
     }
 
-    /** Relocation {@code i} of a table in {@code b}. The addend is written only for RELA. */
-    public void putRelocation(ByteBuffer b, int i, boolean rela, long offset, int sym, int type, long addend) {
+    /**
+     * Relocation {@code i} of a table in {@code b}, of the {@code size}-byte field at {@code offset}
+     * of {@code contents} (the relocated section's). REL keeps the addend in that field: it is
+     * written there.
+     */
+    public void putRelocation(ByteBuffer b, int i, boolean rela, long offset, int sym, int type, long addend,
+            ByteBuffer contents, int size) {
         int at = i * relocationSize(rela);
         putWord(b, at, offset);
         putWord(b, at + word, relocationInfo(sym, type));
         if (rela) {
             putWord(b, at + 2 * word, addend);
+        } else if (size == 8) {
+            contents.putLong((int) offset, addend);
+        } else {
+            contents.putInt((int) offset, (int) addend);
         }
     }
 

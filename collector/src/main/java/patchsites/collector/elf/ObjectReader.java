@@ -48,8 +48,7 @@ public final class ObjectReader {
 
     /** Reads every object of {@code path}, telling {@code skips} of archive members that are no object. */
     public static void read(Path path, ObjectVisitor visitor, SkipListener skips) throws IOException {
-        checkInput(path);
-        try (Source src = Source.map(path)) {
+        try (Source src = Source.map(path)) { // refuses a directory, as checkInput does
             read(path, src, null, visitor, skips, 0);
         }
     }

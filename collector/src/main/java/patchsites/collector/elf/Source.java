@@ -53,7 +53,8 @@ public abstract class Source implements Closeable {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
         try {
             long size = ch.size();
-            return new Mapped(ch, size, size <= Integer.MAX_VALUE ? ch.map(FileChannel.MapMode.READ_ONLY, 0, size) : null);
+            MappedByteBuffer whole = size <= Integer.MAX_VALUE ? ch.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
+            return new Mapped(ch, size, whole);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;

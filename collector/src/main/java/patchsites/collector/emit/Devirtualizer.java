@@ -90,20 +90,18 @@ public final class Devirtualizer {
                 left.add(new Left(s, why));
                 continue;
             }
-            ByteBuffer text = code.computeIfAbsent(s.sectionIndex(), sec -> ObjectRewriter.copy(elf.data(sec), elf.order(), 0, 0));
+            ByteBuffer text = code.computeIfAbsent(s.sectionIndex(), sec -> ObjectRewriter.copy(elf.data(sec), elf.order()));
             DirectRelocation d = arch.devirtualize(text, (int) s.offset());
             if (d == null) {
                 left.add(new Left(s, "the instruction is not one devirtualize rewrites"));
                 continue;
             }
-            ByteBuffer rel = relocs.computeIfAbsent(relSection, r -> ObjectRewriter.copy(elf.data(r), elf.order(), 0, 0));
+            ByteBuffer rel = relocs.computeIfAbsent(relSection, r -> ObjectRewriter.copy(elf.data(r), elf.order()));
             boolean rela = elf.sectionType(relSection) == ElfFile.SHT_RELA;
             long field = s.offset() + d.fieldOffset();
             // Symbol indices here are the object's own: the rewriter renumbers them with the others.
-            elf.layout().putRelocation(rel, reloc, rela, field, byName.get(s.defaultTarget()), d.type(), d.addend());
-            if (!rela) {
-                text.putInt((int) field, (int) d.addend()); // REL: the addend lives in the field
-            }
+            elf.layout().putRelocation(rel, reloc, rela, field, byName.get(s.defaultTarget()), d.type(), d.addend(),
+                    text, 4);
             TableEmitter.Entry e = new TableEmitter.Entry(s.sectionIndex(), s.offset(), byName.get(objectName(s)),
                     s.slotOffset() + (s.kind().isTail() ? TableLayout.TAIL_FLAG : 0));
             rows.put(e, e);

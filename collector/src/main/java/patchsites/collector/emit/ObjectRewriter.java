@@ -42,8 +42,7 @@ public final class ObjectRewriter {
 
     /** Sections (by index) that need a new section symbol, in index order. */
     private final TreeSet<Integer> newSectionSymbols = new TreeSet<>();
-    private boolean symbolsFrozen;
-    private int[] sectionSymbol; // section index -> final symbol index, once frozen
+    private int[] sectionSymbol; // section index -> final symbol index; null until the symbols are frozen
 
     private final List<Section> sections = new ArrayList<>();
 
@@ -148,7 +147,7 @@ public final class ObjectRewriter {
 
     /** Asks for an STT_SECTION symbol of section {@code sec}; call {@link #freezeSymbols} after the last. */
     public void needSectionSymbol(int sec) {
-        if (symbolsFrozen) {
+        if (sectionSymbol != null) {
             throw new IllegalStateException("symbols are frozen");
         }
         newSectionSymbols.add(sec);
@@ -175,7 +174,6 @@ public final class ObjectRewriter {
         for (int sec : newSectionSymbols) {
             sectionSymbol[sec] = next++;
         }
-        symbolsFrozen = true;
     }
 
     public int addedSymbols() {
@@ -237,7 +235,7 @@ public final class ObjectRewriter {
 
     /** Writes the object to {@code out} (positioned at 0, empty). */
     public void write(FileChannel out) throws IOException {
-        if (!symbolsFrozen) {
+        if (sectionSymbol == null) {
             freezeSymbols();
         }
         renumberSymbolUsers(); // with nothing added, still checks every index it copies
@@ -363,7 +361,7 @@ public final class ObjectRewriter {
             throw new ElfFormatException("section " + i + " (" + elf.sectionName(i) + "): sh_entsize "
                     + elf.sectionEntrySize(i) + " and size " + src.limit() + " do not fit entries of " + ent);
         }
-        ByteBuffer d = added > 0 ? copy(src, elf.order(), 0, 0) : null;
+        ByteBuffer d = added > 0 ? copy(src, elf.order()) : null;
         long symbols = symbolCount();
         for (int k = 0; k < src.limit() / ent; k++) {
             long sym = layout.relocationSymbol(layout.word(src, k * ent + layout.word)) & 0xffffffffL;
@@ -419,10 +417,12 @@ public final class ObjectRewriter {
         }
     }
 
-    /**
-     * A writable copy of {@code src} in byte order {@code order}, with {@code gap} zero bytes
-     * inserted at {@code at}.
-     */
+    /** A writable copy of {@code src} in byte order {@code order}. */
+    static ByteBuffer copy(ByteBuffer src, ByteOrder order) {
+        return copy(src, order, 0, 0);
+    }
+
+    /** A copy of {@code src} with {@code gap} zero bytes inserted at {@code at}. */
     static ByteBuffer copy(ByteBuffer src, ByteOrder order, int at, int gap) {
         ByteBuffer d = ByteBuffer.allocate(src.limit() + gap).order(order);
         d.put(0, src, 0, at);

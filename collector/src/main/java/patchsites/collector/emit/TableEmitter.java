@@ -113,14 +113,14 @@ public final class TableEmitter {
         ByteBuffer data = ByteBuffer.allocate(rows.size() * entry).order(elf.order());
         ByteBuffer relocs = ByteBuffer.allocate(rows.size() * entry / field * relEnt).order(elf.order());
         int type = layout == TableLayout.ABS ? arch.abi().tableAbsoluteType() : arch.abi().tablePcRel32Type();
-        Fields fields = new Fields(elfLayout, rela, field, type, data, relocs);
         for (int i = 0; i < rows.size(); i++) {
             Entry e = rows.get(i);
-            long at = (long) i * entry;
-            fields.relocate(at, rewriter.sectionSymbol(e.siteSection()),
-                    e.siteOffset() - rewriter.sectionSymbolValue(e.siteSection()));
+            int at = i * entry; // field k of the table (all of one size and relocation type) has relocation k
+            elfLayout.putRelocation(relocs, at / field, rela, at, rewriter.sectionSymbol(e.siteSection()), type,
+                    e.siteOffset() - rewriter.sectionSymbolValue(e.siteSection()), data, field);
             if (layout == TableLayout.SITE_KEY) {
-                fields.relocate(at + 4, rewriter.symbolIndex(e.keySymbol()), e.keyAddend());
+                elfLayout.putRelocation(relocs, at / field + 1, rela, at + 4, rewriter.symbolIndex(e.keySymbol()), type,
+                        e.keyAddend(), data, field);
             }
         }
 
@@ -136,22 +136,6 @@ public final class TableEmitter {
         rewriter.putSection(existingRel, (rela ? ".rela" : ".rel") + section, rela ? ElfFile.SHT_RELA : ElfFile.SHT_REL,
                 ElfFile.SHF_INFO_LINK, is64 ? 8 : 4, relEnt, rewriter.symbolTableIndex(), table, relocs);
         return rewriter.addedSymbols();
-    }
-
-    /**
-     * The table's fields and their relocations. The fields of a table are of one size and
-     * relocation type, and field {@code k} has relocation {@code k}. For REL the addend goes into
-     * the field itself.
-     */
-    private record Fields(ElfLayout layout, boolean rela, int size, int type, ByteBuffer data, ByteBuffer relocs) {
-        void relocate(long field, int sym, long addend) {
-            layout.putRelocation(relocs, (int) (field / size), rela, field, sym, type, addend);
-            if (!rela && size == 8) {
-                data.putLong((int) field, addend);
-            } else if (!rela) {
-                data.putInt((int) field, (int) addend);
-            }
-        }
     }
 
     /** Every target and key name the entries need. */
