@@ -133,9 +133,8 @@ public final class Archive {
         return p;
     }
 
-    /** Maps the file a thin archive names {@code name}, relative to the archive. */
-    private static Source mapMember(Path archivePath, String name) throws IOException {
-        Path p = memberPath(archivePath, name);
+    /** Maps {@code p}, the file a thin archive names {@code name}. */
+    private static Source mapMember(Path p, String name) throws IOException {
         try {
             return Source.map(p);
         } catch (java.nio.file.NoSuchFileException e) {
@@ -147,7 +146,7 @@ public final class Archive {
 
     private static void visitThinMember(Path archivePath, String name, long recordedSize, long headerOffset,
             MemberVisitor visitor) throws IOException {
-        Source s = mapMember(archivePath, name);
+        Source s = mapMember(memberPath(archivePath, name), name);
         if (s.size() != recordedSize) {
             throw new ElfFormatException("thin archive member " + name + " is " + s.size()
                     + " bytes but the archive recorded " + recordedSize + " (stale archive?)");
@@ -168,8 +167,7 @@ public final class Archive {
                     + " deep (" + archiveName + ")");
         }
         Path p = memberPath(thinPath, archiveName);
-        Source s = mapMember(thinPath, archiveName);
-        try (s) {
+        try (Source s = mapMember(p, archiveName)) {
             if (s.size() > Integer.MAX_VALUE) {
                 throw new ElfFormatException(archiveName + ": archives larger than 2 GiB are not supported");
             }

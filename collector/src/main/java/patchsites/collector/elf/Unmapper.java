@@ -23,8 +23,7 @@ final class Unmapper {
             unsafe = f.get(null);
             clean = c.getMethod("invokeCleaner", ByteBuffer.class);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            unsafe = null;
-            clean = null;
+            // clean stays null (it is found last): mappings are left to the garbage collector
         }
         UNSAFE = unsafe;
         INVOKE_CLEANER = clean;

@@ -509,7 +509,11 @@ public final class AtomicFile {
      */
     static void removeStale(Path dir, String prefix) {
         long cutoff = System.currentTimeMillis() - STALE_AFTER_MILLIS;
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, glob(prefix) + "*" + TEMP_SUFFIX)) {
+        DirectoryStream.Filter<Path> named = p -> { // PREFIX*SUFFIX
+            String n = p.getFileName().toString();
+            return n.length() >= prefix.length() + TEMP_SUFFIX.length() && n.startsWith(prefix) && n.endsWith(TEMP_SUFFIX);
+        };
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, named)) {
             for (Path p : s) {
                 try {
                     BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -537,17 +541,6 @@ public final class AtomicFile {
         } catch (OverlappingFileLockException e) {
             return null; // held by this JVM
         }
-    }
-
-    private static String glob(String literal) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : literal.toCharArray()) {
-            if ("*?[]{}\\".indexOf(c) >= 0) {
-                sb.append('\\');
-            }
-            sb.append(c);
-        }
-        return sb.toString();
     }
 
     /** Makes the rename durable; not every file system lets a directory be opened, so best effort. */

@@ -191,10 +191,10 @@ public final class Devirtualizer {
         Relocations rel = elf.relocations(relSection);
         SymbolTable symbols = elf.symbolTable(rewriter.symbolTableIndex());
         ByteBuffer data = rel.hasAddends() ? null : elf.data(table);
-        int[] siteSym = new int[n], keySym = new int[n];
-        long[] siteAdd = new long[n], keyAdd = new long[n];
-        java.util.Arrays.fill(siteSym, -1);
-        java.util.Arrays.fill(keySym, -1);
+        // The symbol and addend of each 4-byte field: 2i is entry i's site field, 2i + 1 its slot field.
+        int[] fieldSym = new int[2 * n];
+        long[] fieldAdd = new long[2 * n];
+        java.util.Arrays.fill(fieldSym, -1);
         for (int k = 0; k < rel.count(); k++) {
             long off = rel.offset(k);
             int sym = rel.symbol(k);
@@ -202,25 +202,18 @@ public final class Devirtualizer {
             if (!field || sym <= 0 || sym >= symbols.count()) {
                 throw new ElfFormatException(section + ": relocation " + k + " is not one of a table devirtualize wrote");
             }
-            int i = (int) (off / entry);
-            long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(data, off, rel.type(k));
-            if (off % entry == 0) {
-                siteSym[i] = sym;
-                siteAdd[i] = addend;
-            } else {
-                keySym[i] = sym;
-                keyAdd[i] = addend;
-            }
+            fieldSym[(int) (off / 4)] = sym;
+            fieldAdd[(int) (off / 4)] = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(data, off, rel.type(k));
         }
         List<TableEmitter.Entry> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            int sec = siteSym[i] < 0 || symbols.type(siteSym[i]) != SymbolTable.STT_SECTION ? -1
-                    : symbols.definingSection(siteSym[i]);
-            if (sec <= 0 || keySym[i] < 0) {
+            int site = fieldSym[2 * i], key = fieldSym[2 * i + 1];
+            int sec = site < 0 || symbols.type(site) != SymbolTable.STT_SECTION ? -1 : symbols.definingSection(site);
+            if (sec <= 0 || key < 0) {
                 throw new ElfFormatException(section + ": entry " + i + " is not one devirtualize wrote (site and slot"
                         + " relocated against a section symbol and the pointer object)");
             }
-            out.add(new TableEmitter.Entry(sec, symbols.value(siteSym[i]) + siteAdd[i], keySym[i], keyAdd[i]));
+            out.add(new TableEmitter.Entry(sec, symbols.value(site) + fieldAdd[2 * i], key, fieldAdd[2 * i + 1]));
         }
         return out;
     }

@@ -292,9 +292,7 @@ public final class ObjectRewriter {
                 elf.copySection(s.original, out, offsets[i]); // unchanged: copied by the kernel
                 continue;
             }
-            ByteBuffer d = s.data.duplicate();
-            d.position(0).limit((int) s.size);
-            Source.writeFully(out, d, offsets[i]);
+            Source.writeFully(out, s.data.duplicate().position(0), offsets[i]); // its limit is s.size
         }
     }
 

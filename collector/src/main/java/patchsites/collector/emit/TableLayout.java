@@ -5,19 +5,22 @@ package patchsites.collector.emit;
  */
 public enum TableLayout {
     /** {@code struct static_call_site}: s32 site, s32 key | tail flag; both relative to the field. */
-    SITE_KEY("site-key"),
+    SITE_KEY("site-key", 8),
     /** s32 site relative to the field ({@code .retpoline_sites}, {@code .return_sites}). */
-    SITE("site"),
+    SITE("site", 4),
     /** Pointer-sized absolute address of the site ({@code __mcount_loc}). */
-    ABS("abs");
+    ABS("abs", 0);
 
     /** STATIC_CALL_SITE_TAIL, bit 0 of the key field. */
     public static final int TAIL_FLAG = 1;
 
     private final String label;
+    /** Bytes of an entry; 0: a pointer's. */
+    private final int entrySize;
 
-    TableLayout(String label) {
+    TableLayout(String label, int entrySize) {
         this.label = label;
+        this.entrySize = entrySize;
     }
 
     public String label() {
@@ -34,10 +37,6 @@ public enum TableLayout {
     }
 
     public int entrySize(boolean is64) {
-        switch (this) {
-            case SITE_KEY: return 8;
-            case SITE: return 4;
-            default: return is64 ? 8 : 4;
-        }
+        return entrySize != 0 ? entrySize : is64 ? 8 : 4;
     }
 }
