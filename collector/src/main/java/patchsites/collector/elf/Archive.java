@@ -68,8 +68,8 @@ public final class Archive {
             // In a thin archive only the symbol and name tables are stored inline.
             boolean inline = !thin || special;
             if (inline && memberSize > size - dataPos) {
-                throw new ElfFormatException("archive member " + displayName(rawName) + " at " + Source.hex(pos)
-                        + ": size " + memberSize + " runs past the end of the archive");
+                throw new ElfFormatException("archive member " + (rawName.isEmpty() ? "(unnamed)" : rawName) + " at "
+                        + Source.hex(pos) + ": size " + memberSize + " runs past the end of the archive");
             }
             if (rawName.equals("//")) {
                 longNames = archive.slice((int) dataPos, (int) memberSize);
@@ -238,9 +238,5 @@ public final class Archive {
             // fall through
         }
         throw new ElfFormatException("archive member header at " + Source.hex(pos) + ": bad number '" + s + "'");
-    }
-
-    private static String displayName(String raw) {
-        return raw.isEmpty() ? "(unnamed)" : raw;
     }
 }
