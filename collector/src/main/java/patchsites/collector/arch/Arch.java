@@ -1,6 +1,7 @@
 package patchsites.collector.arch;
 
 import java.nio.ByteBuffer;
+import patchsites.collector.elf.Relocations;
 import patchsites.isa.BranchCodec;
 import patchsites.isa.X86Effects;
 import patchsites.model.ModelOptions;
@@ -100,6 +101,14 @@ public interface Arch {
     /** For SHT_REL objects: the addend stored in the relocated field. RELA-only arches return 0. */
     default long implicitAddend(ByteBuffer section, long field, int relocType) {
         return 0;
+    }
+
+    /**
+     * Relocation {@code k}'s addend: its r_addend (SHT_RELA), else the one its field at {@code
+     * field} of {@code section} holds (SHT_REL; {@code section} may be null for RELA).
+     */
+    default long addend(Relocations rel, int k, ByteBuffer section, long field) {
+        return rel.hasAddends() ? rel.addend(k) : implicitAddend(section, field, rel.type(k));
     }
 
     /**

@@ -203,7 +203,7 @@ public final class Devirtualizer {
                 throw new ElfFormatException(section + ": relocation " + k + " is not one of a table devirtualize wrote");
             }
             fieldSym[(int) (off / 4)] = sym;
-            fieldAdd[(int) (off / 4)] = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(data, off, rel.type(k));
+            fieldAdd[(int) (off / 4)] = arch.addend(rel, k, data, off);
         }
         List<TableEmitter.Entry> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

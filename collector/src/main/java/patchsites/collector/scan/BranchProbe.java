@@ -57,7 +57,7 @@ public final class BranchProbe {
             }
             int sym = rel.symbol(k);
             places.symbols().checkIndex(sym, elf.sectionName(r) + " entry " + k);
-            long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(text, field, type);
+            long addend = arch.addend(rel, k, text, field);
             if (symbolsAt == null) {
                 symbolsAt = new SymbolsAt(places, s -> true);
             }

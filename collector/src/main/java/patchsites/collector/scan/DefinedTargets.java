@@ -205,7 +205,7 @@ final class DefinedTargets {
                     continue;
                 }
                 int rtype = rel.type(k);
-                long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(data, field, rtype);
+                long addend = arch.addend(rel, k, data, field);
                 long bias = arch.referenceBias(data, field, rtype, elf.isExecutable(applies), context);
                 if (places.offset + addend + bias == at) {
                     return true;

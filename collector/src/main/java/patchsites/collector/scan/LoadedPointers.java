@@ -352,7 +352,7 @@ final class LoadedPointers {
             if (field < 0 || field >= data.limit()) {
                 continue;
             }
-            long addend = rel.hasAddends() ? rel.addend(i) : arch.implicitAddend(data, field, rel.type(i));
+            long addend = arch.addend(rel, i, data, field);
             long at = arch.codeAddress(syms.value(sym)) - elf.sectionBase(sec) + addend
                     + arch.referenceBias(data, field, rel.type(i), code, context);
             if (at >= 0 && at < Integer.MAX_VALUE) {

@@ -198,7 +198,7 @@ public final class PointerScanner {
                     throw new ElfFormatException(elf.sectionName(relSection) + " entry " + k + ": offset 0x"
                             + Long.toHexString(field) + " is outside " + elf.sectionName(target));
                 }
-                long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(text, field, rel.type(k));
+                long addend = arch.addend(rel, k, text, field);
                 long load = -1;
                 if (!arch.decodeMemoryIndirect(text, field, rel.type(k), context, branch)) {
                     // The loaded form: a PC-relative data relocation on the disp32 of mov ptr(%rip),%reg.
@@ -283,7 +283,7 @@ public final class PointerScanner {
                     data = elf.data(sec);
                 }
                 long field = rel.offset(k) - base;
-                long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(data, field, rel.type(k));
+                long addend = arch.addend(rel, k, data, field);
                 int object = objectOf(p, sym, addend);
                 if (object >= 0) {
                     record(p, object);
@@ -353,7 +353,7 @@ public final class PointerScanner {
                     continue;
                 }
                 long field = rel.offset(k) - base;
-                long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(data, field, rel.type(k));
+                long addend = arch.addend(rel, k, data, field);
                 int function = RelocationTarget.reached(p.places, p.functionsAt(), sym, addend, 0, false);
                 if (function >= 0) {
                     out.put(field, p.symbols.name(function));

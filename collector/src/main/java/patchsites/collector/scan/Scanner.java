@@ -281,7 +281,7 @@ public final class Scanner {
                         + Source.hex(p.text.limit()) + " bytes)");
             }
             int type = rel.type(k), sym = rel.symbol(k);
-            long addend = rel.hasAddends() ? rel.addend(k) : arch.implicitAddend(p.text, field, type);
+            long addend = arch.addend(rel, k, p.text, field);
             branch.addendIsNotOffset = false;
             boolean isBranch = p.exec && arch.decodeBranch(p.text, field, type, p.code, branch);
             int targetSym;
