@@ -21,8 +21,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import patchsites.collector.corpus.Corpus;
-import patchsites.collector.elf.ElfFile;
-import patchsites.collector.elf.Source;
 import patchsites.collector.fixtures.LoadedPointerOracle;
 import patchsites.isa.X86Effects;
 
@@ -66,16 +64,9 @@ class X86EffectsVsObjdumpTest {
 
     private static void check(Path ko, ConcurrentLinkedQueue<String> problems, Map<String, Long> unknownToOracle,
             AtomicLong insns, AtomicLong known, AtomicLong compared) throws IOException, InterruptedException {
-        ByteBuffer text;
-        try (Source src = Source.map(ko)) {
-            ElfFile elf = ElfFile.parse(src);
-            int sec = elf.sectionNamed(".text");
-            if (sec < 0) {
-                return;
-            }
-            ByteBuffer d = elf.data(sec);
-            text = ByteBuffer.allocate(d.limit());
-            text.put(0, d, 0, d.limit());
+        ByteBuffer text = X86LengthVsObjdumpTest.textOf(ko);
+        if (text == null) {
+            return;
         }
         X86Effects e = new X86Effects();
         Process p = new ProcessBuilder("objdump", "-d", "-w", "--no-show-raw-insn", "-j", ".text", ko.toString())

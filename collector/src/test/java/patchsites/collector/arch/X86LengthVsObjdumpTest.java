@@ -57,18 +57,26 @@ class X86LengthVsObjdumpTest {
         assertEquals(List.of(), problems.stream().sorted().limit(20).collect(Collectors.toList()));
     }
 
-    private static void check(Path ko, ConcurrentLinkedQueue<String> problems, AtomicLong insns, AtomicLong functions)
-            throws IOException, InterruptedException {
-        ByteBuffer text;
+    /** A heap copy of {@code ko}'s .text (the mapping is closed before objdump runs), or null when it has none. */
+    static ByteBuffer textOf(Path ko) throws IOException {
         try (Source src = Source.map(ko)) {
             ElfFile elf = ElfFile.parse(src);
             int sec = elf.sectionNamed(".text");
             if (sec < 0) {
-                return;
+                return null;
             }
             ByteBuffer d = elf.data(sec);
-            text = ByteBuffer.allocate(d.limit());
+            ByteBuffer text = ByteBuffer.allocate(d.limit());
             text.put(0, d, 0, d.limit());
+            return text;
+        }
+    }
+
+    private static void check(Path ko, ConcurrentLinkedQueue<String> problems, AtomicLong insns, AtomicLong functions)
+            throws IOException, InterruptedException {
+        ByteBuffer text = textOf(ko);
+        if (text == null) {
+            return;
         }
         Process p = new ProcessBuilder("objdump", "-d", "-w", "--no-show-raw-insn", "-j", ".text", ko.toString())
                 .redirectErrorStream(true).start();
