@@ -94,7 +94,7 @@ public final class Auditor {
         Audit audit = new Audit(elf, o);
         // emit writes no table into an object without sites, as objtool: with the targets named, an
         // object without the section is an empty table, and every site the scan finds in it is missing.
-        boolean absent = o.targets() != null && !audit.linked && elf.sectionNamed(o.section()) < 0;
+        boolean absent = o.targets() != null && !audit.linked && !TableReader.present(elf, o.section(), o.bounds());
         List<TableEntry> entries = absent ? List.of()
                 : TableReader.read(elf, audit.arch, o.section(), o.layout(), o.bounds(), o.boundsFirst());
         audit.findSites(entries);
