@@ -55,7 +55,7 @@ public final class FunctionIndex {
             sym[count] = i;
             count++;
         }
-        permute(sortedRows(sec, at, rank, sym, count), sec, at, sym, count);
+        sortRows(sec, at, rank, sym, count);
         start = at;
         symbol = sym;
         int sections = places.elf().sectionCount();
@@ -69,76 +69,55 @@ public final class FunctionIndex {
     }
 
     /**
-     * Puts row {@code order[k]} of the columns at row {@code k}, in place (one cycle at a time;
-     * {@code order} is used up): sorted copies would be a vmlinux.o scan's largest allocation.
+     * Sorts rows {@code 0..count-1} of the columns, in place, by (section, start, binding rank,
+     * later symbol first): of aliases at one address the one that outranks the others comes last,
+     * where the backward walk of {@link #containing} meets it first. {@code sym} ascends (table
+     * order) and its values are distinct; {@code rank} is only read.
      */
-    private static void permute(int[] order, int[] sec, long[] at, int[] sym, int count) {
-        for (int i = 0; i < count; i++) {
-            if (order[i] < 0) {
-                continue;
-            }
-            int s0 = sec[i], y0 = sym[i];
-            long a0 = at[i];
-            for (int j = i;;) {
-                int from = order[j];
-                order[j] = ~from;
-                if (from == i) {
-                    sec[j] = s0;
-                    at[j] = a0;
-                    sym[j] = y0;
-                    break;
-                }
-                sec[j] = sec[from];
-                at[j] = at[from];
-                sym[j] = sym[from];
-                j = from;
-            }
+    static void sortRows(int[] sec, long[] at, byte[] rank, int[] sym, int count) {
+        if (!sortPacked(sec, at, rank, sym, count)) {
+            sortCompared(sec, at, rank, sym, count);
         }
     }
 
     /**
-     * Rows {@code 0..count-1} sorted by (section, start, binding rank, later symbol first): of
-     * aliases at one address the one that outranks the others comes last, where the backward
-     * walk of {@link #containing} meets it first.
+     * {@link #sortRows} by one {@link Arrays#sort(long[])} of the four keys packed into longs,
+     * unpacked back into the columns: no index array to permute the columns by (that permutation
+     * was 6% of a scan of the bench's combined.o). False, with the columns untouched, when the keys do not fit in 63 bits
+     * (only crafted objects: negative or huge offsets).
      */
-    static int[] sortedRows(int[] sec, long[] at, byte[] rank, int[] sym, int count) {
-        int[] packed = packedRows(sec, at, rank, count);
-        return packed != null ? packed : comparedRows(sec, at, rank, sym, count);
-    }
-
-    /**
-     * The order of {@link #sortedRows} by one {@link Arrays#sort(long[])} of the four keys packed
-     * into longs; null when they do not fit in 63 bits (only crafted objects: negative or huge
-     * offsets). Rows are in symbol order, so the later symbol first is the higher row first.
-     */
-    static int[] packedRows(int[] sec, long[] at, byte[] rank, int count) {
-        long maxSec = 0, maxAt = 0;
+    static boolean sortPacked(int[] sec, long[] at, byte[] rank, int[] sym, int count) {
+        long maxSec = 0, maxAt = 0, maxSym = 0;
         for (int k = 0; k < count; k++) {
-            if (at[k] < 0 || sec[k] < 0) {
-                return null;
+            if (at[k] < 0 || sec[k] < 0 || sym[k] < 0) {
+                return false;
             }
             maxSec = Math.max(maxSec, sec[k]);
             maxAt = Math.max(maxAt, at[k]);
+            maxSym = Math.max(maxSym, sym[k]);
         }
-        int atBits = bits(maxAt), rowBits = bits(count);
-        if (bits(maxSec) + atBits + 2 + rowBits > 63) {
-            return null;
+        int atBits = bits(maxAt), symBits = bits(maxSym);
+        if (bits(maxSec) + atBits + 2 + symBits > 63) {
+            return false;
         }
         long[] keys = new long[count];
         for (int k = 0; k < count; k++) {
-            keys[k] = ((((long) sec[k] << atBits) | at[k]) << 2 | rank[k]) << rowBits | (count - 1 - k);
+            // maxSym - sym: the later symbol sorts first.
+            keys[k] = ((((long) sec[k] << atBits) | at[k]) << 2 | rank[k]) << symBits | (maxSym - sym[k]);
         }
         Arrays.sort(keys);
-        long mask = (1L << rowBits) - 1;
-        int[] order = new int[count];
+        long symMask = (1L << symBits) - 1, atMask = (1L << atBits) - 1;
         for (int k = 0; k < count; k++) {
-            order[k] = count - 1 - (int) (keys[k] & mask);
+            long key = keys[k];
+            sym[k] = (int) (maxSym - (key & symMask));
+            at[k] = (key >>> (symBits + 2)) & atMask;
+            sec[k] = (int) (key >>> (symBits + 2 + atBits));
         }
-        return order;
+        return true;
     }
 
-    /** The same order by a comparator over boxed rows: for keys that do not pack. */
-    static int[] comparedRows(int[] sec, long[] at, byte[] rank, int[] sym, int count) {
+    /** {@link #sortRows} by a comparator over boxed rows and sorted copies: for keys that do not pack. */
+    static void sortCompared(int[] sec, long[] at, byte[] rank, int[] sym, int count) {
         Integer[] boxed = new Integer[count];
         for (int k = 0; k < count; k++) {
             boxed[k] = k;
@@ -153,11 +132,14 @@ public final class FunctionIndex {
             }
             return c != 0 ? c : Integer.compare(sym[y], sym[x]);
         });
-        int[] order = new int[count];
+        int[] secCopy = Arrays.copyOf(sec, count), symCopy = Arrays.copyOf(sym, count);
+        long[] atCopy = Arrays.copyOf(at, count);
         for (int k = 0; k < count; k++) {
-            order[k] = boxed[k];
+            int from = boxed[k];
+            sec[k] = secCopy[from];
+            at[k] = atCopy[from];
+            sym[k] = symCopy[from];
         }
-        return order;
     }
 
     private static int bits(long max) {

@@ -1,9 +1,11 @@
 package patchsites.collector.elf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
@@ -11,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The function index's two sorts (packed longs, comparator) give the order a plain sort of
- * (section, start, rank, -symbol) tuples gives, ties between aliases included.
+ * (section, start, rank, -symbol) tuples gives, ties between aliases included, and carry each
+ * row's section and start with its symbol.
  */
 class FunctionIndexOrderTest {
     @Test
@@ -29,7 +32,7 @@ class FunctionIndexOrderTest {
                 sec[k] = 1 + r.nextInt(sections);
                 at[k] = (r.nextLong() & Long.MAX_VALUE) % span; // small spans: many aliases at one address
                 rank[k] = (byte) r.nextInt(3);
-                sym[k] = k + 1;
+                sym[k] = (k == 0 ? 0 : sym[k - 1]) + 1 + r.nextInt(3); // ascending, with the gaps of other symbols
             }
             List<Integer> expected = new ArrayList<>();
             for (int k = 0; k < n; k++) {
@@ -38,14 +41,37 @@ class FunctionIndexOrderTest {
             expected.sort(Comparator.<Integer>comparingInt(k -> sec[k]).thenComparingLong(k -> at[k])
                     .thenComparingInt(k -> rank[k]).thenComparingInt(k -> -sym[k]));
             int[] want = expected.stream().mapToInt(Integer::intValue).toArray();
-            int[] packed = FunctionIndex.packedRows(sec, at, rank, n);
-            if (packed != null) {
+            int[] packedSec = sec.clone(), packedSym = sym.clone();
+            long[] packedAt = at.clone();
+            if (FunctionIndex.sortPacked(packedSec, packedAt, rank, packedSym, n)) {
                 packedRounds++;
-                assertArrayEquals(want, packed, "packed, round " + round);
+                assertRows(want, sym, sec, at, packedSec, packedAt, packedSym, "packed, round " + round);
+            } else {
+                assertArrayEquals(sym, packedSym, "unpackable rows left as they were, round " + round);
             }
-            assertArrayEquals(want, FunctionIndex.comparedRows(sec, at, rank, sym, n), "comparator, round " + round);
-            assertArrayEquals(want, FunctionIndex.sortedRows(sec, at, rank, sym, n), "chosen, round " + round);
+            int[] comparedSec = sec.clone(), comparedSym = sym.clone();
+            long[] comparedAt = at.clone();
+            FunctionIndex.sortCompared(comparedSec, comparedAt, rank, comparedSym, n);
+            assertRows(want, sym, sec, at, comparedSec, comparedAt, comparedSym, "comparator, round " + round);
+            int[] chosenSec = sec.clone(), chosenSym = sym.clone();
+            long[] chosenAt = at.clone();
+            FunctionIndex.sortRows(chosenSec, chosenAt, rank, chosenSym, n);
+            assertRows(want, sym, sec, at, chosenSec, chosenAt, chosenSym, "chosen, round " + round);
         }
         assertTrue(packedRounds > 100, "packed sort tried in " + packedRounds + " rounds only");
+    }
+
+    /** Sorted row k holds the columns of original row want[k]: its symbol, section and start. */
+    private static void assertRows(int[] want, int[] sym, int[] sec, long[] at, int[] sortedSec, long[] sortedAt,
+            int[] sortedSym, String what) {
+        int[] rows = new int[want.length];
+        for (int k = 0; k < want.length; k++) {
+            rows[k] = Arrays.binarySearch(sym, sortedSym[k]);
+        }
+        assertArrayEquals(want, rows, what);
+        for (int k = 0; k < want.length; k++) {
+            assertEquals(sec[want[k]], sortedSec[k], what + ", section of row " + k);
+            assertEquals(at[want[k]], sortedAt[k], what + ", start of row " + k);
+        }
     }
 }
