@@ -9,11 +9,19 @@ public final class StringTable {
     /** The same bytes read eight at a time, little-endian whatever the object's byte order. */
     private final ByteBuffer words;
     private final String what;
+    /** Offset of the last NUL (-1: none): every string that starts at or before it is terminated. */
+    private final int lastNul;
 
-    StringTable(ByteBuffer bytes, String what) {
+    /** The strings in {@code bytes}; {@code what} names the table in errors. */
+    public StringTable(ByteBuffer bytes, String what) {
         this.bytes = bytes;
         this.words = bytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
         this.what = what;
+        int nul = bytes.limit() - 1;
+        while (nul >= 0 && bytes.get(nul) != 0) {
+            nul--;
+        }
+        lastNul = nul;
     }
 
     /** The raw bytes, for matching names without decoding them. */
@@ -46,6 +54,26 @@ public final class StringTable {
             }
         }
         throw new ElfFormatException(what + ": string at offset " + offset + " has no terminating NUL");
+    }
+
+    /**
+     * The first eight bytes of the string at {@code offset}, little-endian (its first byte lowest),
+     * with the bytes from its NUL on zero: enough to turn away most names before measuring them.
+     * Checks the offset and the terminating NUL as {@link #length} does.
+     */
+    public long firstBytes(int offset) {
+        if (offset >= 0 && offset <= lastNul && offset + 8 <= bytes.limit()) {
+            long v = words.getLong(offset);
+            long zero = (v - 0x0101010101010101L) & ~v & 0x8080808080808080L;
+            // Bytes above the lowest NUL are not the string's: clear them (the lowest flagged byte is a real NUL).
+            return zero == 0 ? v : v & ((Long.lowestOneBit(zero) >>> 7) - 1);
+        }
+        int len = Math.min(8, length(offset));
+        long v = 0;
+        for (int k = 0; k < len; k++) {
+            v |= (bytes.get(offset + k) & 0xffL) << (8 * k);
+        }
+        return v;
     }
 
     public String get(int offset) {

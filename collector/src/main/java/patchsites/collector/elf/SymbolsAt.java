@@ -1,5 +1,6 @@
 package patchsites.collector.elf;
 
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.IntPredicate;
@@ -16,6 +17,8 @@ public final class SymbolsAt {
     /** Section -> (offset -> symbol). Only sections that define a selected symbol. */
     private final Map<Integer, Map<Long, Integer>> bySection = new HashMap<>();
     private Map<Integer, Map<Long, Integer>> localEntries;
+    /** The keys of {@link #bySection}, as bits: {@link #defines} is asked for every local function of an object. */
+    private final BitSet defining = new BitSet();
 
     /** Indexes the symbols {@code selected} accepts (one pass; {@code selected} sees every index from 1). */
     public SymbolsAt(SymbolPlaces places, IntPredicate selected) {
@@ -48,6 +51,7 @@ public final class SymbolsAt {
             return;
         }
         put(bySection, places.section, places.offset, i);
+        defining.set(places.section);
         long local = places.localEntryOffset(i);
         if (local != 0) {
             if (localEntries == null) {
@@ -93,6 +97,6 @@ public final class SymbolsAt {
 
     /** Whether some selected symbol is defined in section {@code section}. */
     public boolean defines(int section) {
-        return bySection.containsKey(section);
+        return section >= 0 && defining.get(section);
     }
 }

@@ -1,7 +1,8 @@
 package patchsites.collector.scan;
 
 import java.nio.ByteBuffer;
-import java.util.HashMap;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import patchsites.collector.arch.Arch;
@@ -27,18 +28,35 @@ final class DefinedTargets {
 
     private final ElfFile elf;
     private final Arch arch;
-    /** Target symbol -> sites found {by a relocation naming it, by a section-relative one, by decoding}. */
-    private final Map<Integer, int[]> siteCounts = new HashMap<>();
+    /**
+     * Per symbol table, for each target it defines in code ({@link TargetIndex#definedInCode}, same
+     * order): sites found by a relocation naming it, by a section-relative one, by decoding; three
+     * ints a target. Arrays, not a map of boxed symbols: this is counted for every site of vmlinux.o.
+     */
+    private final Map<TargetIndex, int[]> siteCounts = new IdentityHashMap<>();
+    /** The last symbol table's entry of {@link #siteCounts}: an object has one. */
+    private TargetIndex countedIndex;
+    private int[] counted;
 
     DefinedTargets(ElfFile elf, Arch arch) {
         this.elf = elf;
         this.arch = arch;
     }
 
-    /** Counts a site of {@code target}; {@code via} null: through a section-relative relocation. */
-    void count(int target, CallSite.Via via) {
-        int[] c = siteCounts.computeIfAbsent(target, k -> new int[3]);
-        c[via == CallSite.Via.RELOCATION ? 0 : via == null ? 1 : 2]++;
+    /**
+     * Counts a site of {@code target}, a symbol of {@code index}'s table; {@code via} null: through a
+     * section-relative relocation. Only targets defined in code are counted: no warning asks of others.
+     */
+    void count(TargetIndex index, int target, CallSite.Via via) {
+        int row = Arrays.binarySearch(index.definedInCode, target);
+        if (row < 0) {
+            return;
+        }
+        if (index != countedIndex) {
+            countedIndex = index;
+            counted = siteCounts.computeIfAbsent(index, i -> new int[3 * i.definedInCode.length]);
+        }
+        counted[3 * row + (via == CallSite.Via.RELOCATION ? 0 : via == null ? 1 : 2)]++;
     }
 
     /**
@@ -50,17 +68,18 @@ final class DefinedTargets {
      * for 30 static functions in a riscv64 object, 823 for arm64 ext4.ko before it was decoded).
      */
     void warn(SymbolPlaces places, TargetIndex index, TargetMatcher matcher, List<String> warnings, Contexts contexts) {
-        if (index.definedInCode.isEmpty()) {
+        if (index.definedInCode.length == 0) {
             return;
         }
+        int[] counts = siteCounts.getOrDefault(index, new int[3 * index.definedInCode.length]);
         SymbolTable symbols = places.symbols();
         Group undecoded = new Group(), decodedOnly = new Group(), viaAlias = new Group(), inlined = new Group();
         int aliasDecoded = 0, aliasBySection = 0;
         String onlyAlias = null;
-        for (int t : index.definedInCode) {
+        for (int row = 0; row < index.definedInCode.length; row++) {
+            int t = index.definedInCode[row];
             String name = symbols.name(t);
-            int[] c = siteCounts.getOrDefault(t, new int[3]);
-            int named = c[0], bySection = c[1], decoded = c[2];
+            int named = counts[3 * row], bySection = counts[3 * row + 1], decoded = counts[3 * row + 2];
             String sec = elf.sectionName(symbols.definingSection(t));
             boolean local = symbols.binding(t) == SymbolTable.STB_LOCAL;
             boolean blind = local && arch.decodingCodec() == null; // its calls may exist, unseen

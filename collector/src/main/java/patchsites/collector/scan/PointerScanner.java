@@ -132,7 +132,7 @@ public final class PointerScanner {
                         continue;
                     }
                     int off = symbols.nameOffset(i);
-                    if (off != 0 && matcher.matches(symbols.names().bytes(), off, symbols.names().length(off))) {
+                    if (off != 0 && matcher.matches(symbols.names(), off)) {
                         kind[i] = NAMED;
                         int sec = symbols.definingSection(i);
                         if (sec > 0) {

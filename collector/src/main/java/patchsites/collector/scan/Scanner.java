@@ -219,7 +219,7 @@ public final class Scanner {
         private void decode(SymbolIndexes symbols) {
             TargetIndex index = symbols.targets;
             if (arch.decodingCodec() == null || decoding == Decoding.LOCAL_TARGETS && index.unrelocatedCalls == null
-                    || decoding == Decoding.DEFINED_TARGETS && index.definedInCode.isEmpty()) {
+                    || decoding == Decoding.DEFINED_TARGETS && index.definedInCode.length == 0) {
                 return; // the common case: nothing to decode, nothing allocated
             }
             boolean[] sections = new boolean[elf.sectionCount()];
@@ -318,8 +318,8 @@ public final class Scanner {
                 CallSite.Via via) {
             if (kind != SiteKind.REF) {
                 p.code.knownBoundaries.add(offset + length);
-                if (!p.symbols.targets.definedInCode.isEmpty()) { // counted only for the warnings about them
-                    definedTargets.count(targetSym, via);
+                if (p.symbols.targets.definedInCode.length > 0) { // counted only for the warnings about them
+                    definedTargets.count(p.symbols.targets, targetSym, via);
                 }
             }
             FunctionIndex fi = p.symbols.functions();

@@ -1,10 +1,8 @@
 package patchsites.collector.scan;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import patchsites.collector.elf.ElfFile;
@@ -25,8 +23,8 @@ final class TargetIndex {
     final byte[] kind;
     /** Where the targets are: only target symbols are indexed, so that a scan stays one pass. */
     final SymbolsAt targetsAt;
-    /** Targets defined in an executable section, in symbol table order. */
-    final List<Integer> definedInCode = new ArrayList<>();
+    /** Targets defined in an executable section, ascending (symbol table order). */
+    final int[] definedInCode;
     /**
      * Executable sections where calls to a target may carry no relocation, so that only decoding
      * finds them: a local target's section, and a global target's whose place also has a local
@@ -46,8 +44,8 @@ final class TargetIndex {
         StringTable names = symbols.names();
         int patterns = matcher.patternCount();
         boolean globalInCode = false;
-        int[] targets = new int[16];
-        int count = 0;
+        int[] targets = new int[16], inCode = new int[0];
+        int count = 0, countInCode = 0;
         for (int i = 1; i < n; i++) {
             int type = symbols.type(i);
             if (type == SymbolTable.STT_SECTION || type == SymbolTable.STT_FILE) {
@@ -57,13 +55,12 @@ final class TargetIndex {
             if (off == 0) {
                 continue;
             }
-            int len = names.length(off);
-            if (!matcher.matches(names.bytes(), off, len) || symbols.isMappingSymbol(i)) {
+            if (!matcher.matches(names, off) || symbols.isMappingSymbol(i)) {
                 continue; // ($x: issue 13 item 11, --target='*' made every mapping symbol a target)
             }
             kind[i] = NAMED;
             if (patternsMatched.size() < patterns) {
-                matcher.addPatternsMatching(names.bytes(), off, len, patternsMatched);
+                matcher.addPatternsMatching(names.bytes(), off, names.length(off), patternsMatched);
             }
             if (count == targets.length) {
                 targets = Arrays.copyOf(targets, count * 2);
@@ -71,7 +68,10 @@ final class TargetIndex {
             targets[count++] = i;
             int sec = symbols.definingSection(i);
             if (sec > 0 && elf.isExecutable(sec)) {
-                definedInCode.add(i);
+                if (countInCode == inCode.length) {
+                    inCode = Arrays.copyOf(inCode, Math.max(16, countInCode * 2));
+                }
+                inCode[countInCode++] = i;
                 if (symbols.binding(i) == SymbolTable.STB_LOCAL) {
                     unrelocatedCallsIn(elf, sec);
                 } else {
@@ -79,6 +79,7 @@ final class TargetIndex {
                 }
             }
         }
+        definedInCode = Arrays.copyOf(inCode, countInCode);
         targetsAt = new SymbolsAt(places, targets, count);
         // A second pass only where some target is defined here: in a module every __SCT__ target is undefined.
         if (!targetsAt.isEmpty()) {
@@ -104,8 +105,10 @@ final class TargetIndex {
     private void findLocalAliases(SymbolPlaces places) {
         SymbolTable symbols = places.symbols();
         for (int i = 1; i < symbols.count(); i++) {
+            // defines() first: it turns away all but the few sections with targets in two loads, where
+            // place() and at() would cost the map lookups of every local function of a vmlinux.o.
             if (kind[i] != 0 || symbols.type(i) != SymbolTable.STT_FUNC || symbols.binding(i) != SymbolTable.STB_LOCAL
-                    || !places.place(i)) {
+                    || !targetsAt.defines(symbols.definingSection(i)) || !places.place(i)) {
                 continue;
             }
             int target = targetsAt.at(places.section, places.offset);

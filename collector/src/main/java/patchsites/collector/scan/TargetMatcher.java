@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import patchsites.collector.elf.StringTable;
 
 /**
  * Which symbols are targets: exact names or shell globs ({@code *}, {@code ?}, {@code [a-z]},
@@ -36,6 +37,13 @@ public final class TargetMatcher {
     private final String[] given;
     private final byte[][] givenBytes;
     private final boolean[] givenLiteral;
+    /**
+     * The first (up to eight) literal bytes every match starts with, one (word, mask) per distinct
+     * prefix, little-endian as {@link StringTable#firstBytes} reads them;
+     * null when some pattern starts with a wildcard or there are too many to try per name.
+     */
+    private final long[] prefixWords, prefixMasks;
+    private static final int MAX_PREFIXES = 8;
 
     private TargetMatcher(List<String> globs, List<String> exactNames) {
         List<byte[]> wild = new ArrayList<>();
@@ -78,6 +86,46 @@ public final class TargetMatcher {
             }
             literalPrefix[i] = n;
         }
+        java.util.Map<Long, Long> prefixes = new java.util.LinkedHashMap<>(); // word -> mask (its nonzero bytes)
+        boolean everyHasPrefix = true;
+        for (int i = 0; i < given.length && everyHasPrefix; i++) {
+            byte[] p = givenBytes[i];
+            int n = 0;
+            while (n < Math.min(8, p.length) && (givenLiteral[i] || !isSpecial(p[n]))) {
+                n++;
+            }
+            long word = 0;
+            for (int k = 0; k < n; k++) {
+                word |= (p[k] & 0xffL) << (8 * k);
+            }
+            everyHasPrefix = n > 0;
+            prefixes.putIfAbsent(word, n == 8 ? -1L : (1L << (8 * n)) - 1);
+        }
+        if (everyHasPrefix && !prefixes.isEmpty() && prefixes.size() <= MAX_PREFIXES) {
+            prefixWords = prefixes.keySet().stream().mapToLong(Long::longValue).toArray();
+            prefixMasks = prefixes.values().stream().mapToLong(Long::longValue).toArray();
+        } else {
+            prefixWords = prefixMasks = null;
+        }
+    }
+
+    /**
+     * Does the name at {@code offset} of {@code names} match any pattern? Most of a vmlinux.o's
+     * names are turned away by their first eight bytes, one comparison per pattern prefix,
+     * before they are measured and matched byte by byte.
+     */
+    public boolean matches(StringTable names, int offset) {
+        if (prefixWords != null) {
+            long first = names.firstBytes(offset);
+            boolean may = false;
+            for (int i = 0; i < prefixWords.length && !may; i++) {
+                may = (first & prefixMasks[i]) == prefixWords[i];
+            }
+            if (!may) {
+                return false;
+            }
+        }
+        return matches(names.bytes(), offset, names.length(offset));
     }
 
     private void addExact(java.util.Map<Long, List<byte[]>> exact, byte[] p) {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import patchsites.collector.elf.StringTable;
 
 /** Target matching against the JDK's own glob matcher, and exact names whose hashes collide. */
 class TargetMatcherTest {
@@ -60,9 +61,49 @@ class TargetMatcherTest {
         assertFalse(matches(star, "__SCT__foo"));
     }
 
-    /** The scan matches names in place in the string table; a test has them as strings. */
+    @Test
+    void severalPatternsMatchAsAnyOfTheJdkGlobMatchers() {
+        // Up to 12 patterns: past 8 distinct prefixes the string table path stops pre-checking them.
+        Random r = new Random(12);
+        String[] atoms = {"a", "b", "_", "S", "*", "?", "[ab]", "__SCT__", "abcdefgh"};
+        for (int round = 0; round < 500; round++) {
+            List<String> patterns = new ArrayList<>();
+            List<PathMatcher> jdk = new ArrayList<>();
+            for (int q = 1 + r.nextInt(12); q > 0; q--) {
+                StringBuilder p = new StringBuilder();
+                for (int k = 1 + r.nextInt(4); k > 0; k--) {
+                    p.append(atoms[r.nextInt(atoms.length)]);
+                }
+                patterns.add(p.toString());
+                jdk.add(FileSystems.getDefault().getPathMatcher("glob:" + p));
+            }
+            TargetMatcher ours = TargetMatcher.of(patterns);
+            for (int n = 0; n < 20; n++) {
+                StringBuilder name = new StringBuilder(r.nextBoolean() ? "__SCT__" : "");
+                for (int k = 1 + r.nextInt(12); k > 0; k--) {
+                    name.append("ab_Scdefgh".charAt(r.nextInt(10)));
+                }
+                String s = name.toString();
+                boolean want = jdk.stream().anyMatch(m -> m.matches(Path.of(s)));
+                assertEquals(want, matches(ours, s), () -> patterns + " on " + s);
+            }
+        }
+    }
+
+    /**
+     * The scan matches names in place in the string table; a test has them as strings. Both ways
+     * of asking must agree: by bytes and length, and by string table offset, where the first
+     * eight bytes are read at once (a name in the middle of the table, and one at its very end).
+     */
     private static boolean matches(TargetMatcher m, String name) {
         byte[] b = name.getBytes(StandardCharsets.UTF_8);
-        return m.matches(ByteBuffer.wrap(b), 0, b.length);
+        boolean byBytes = m.matches(ByteBuffer.wrap(b), 0, b.length);
+        ByteBuffer middle = ByteBuffer.allocate(b.length + 20);
+        middle.put(1, b).put(b.length + 2, "__SCT__xyzw".getBytes(StandardCharsets.UTF_8));
+        assertEquals(byBytes, m.matches(new StringTable(middle, "middle"), 1), () -> name + " amid other names");
+        ByteBuffer end = ByteBuffer.allocate(b.length + 2);
+        end.put(1, b);
+        assertEquals(byBytes, m.matches(new StringTable(end, "end"), 1), () -> name + " at the table's end");
+        return byBytes;
     }
 }
