@@ -81,7 +81,7 @@ public final class FunctionIndex {
     }
 
     /**
-     * {@link #sortRows} by one {@link Arrays#sort(long[])} of the four keys packed into longs,
+     * {@link #sortRows} by one {@link RadixSort} of the four keys packed into longs,
      * unpacked back into the columns: no index array to permute the columns by (that permutation
      * was 6% of a scan of the bench's combined.o). False, with the columns untouched, when the keys do not fit in 63 bits
      * (only crafted objects: negative or huge offsets).
@@ -105,7 +105,7 @@ public final class FunctionIndex {
             // maxSym - sym: the later symbol sorts first.
             keys[k] = ((((long) sec[k] << atBits) | at[k]) << 2 | rank[k]) << symBits | (maxSym - sym[k]);
         }
-        Arrays.sort(keys);
+        RadixSort.sort(keys, bits(maxSec) + atBits + 2 + symBits);
         long symMask = (1L << symBits) - 1, atMask = (1L << atBits) - 1;
         for (int k = 0; k < count; k++) {
             long key = keys[k];

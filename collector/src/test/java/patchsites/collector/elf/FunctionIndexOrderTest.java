@@ -22,7 +22,7 @@ class FunctionIndexOrderTest {
         Random r = new Random(42);
         int packedRounds = 0;
         for (int round = 0; round < 200; round++) {
-            int n = r.nextInt(2000);
+            int n = r.nextInt(6000); // past RadixSort.MIN_KEYS as well as below it
             int[] sec = new int[n], sym = new int[n];
             long[] at = new long[n];
             byte[] rank = new byte[n];
