@@ -105,7 +105,7 @@ public final class FunctionIndex {
             // maxSym - sym: the later symbol sorts first.
             keys[k] = ((((long) sec[k] << atBits) | at[k]) << 2 | rank[k]) << symBits | (maxSym - sym[k]);
         }
-        RadixSort.sort(keys, bits(maxSec) + atBits + 2 + symBits);
+        RadixSort.sort(keys, bits(maxSec) + atBits + 2 + symBits, at); // at is in the keys: free until unpacked
         long symMask = (1L << symBits) - 1, atMask = (1L << atBits) - 1;
         for (int k = 0; k < count; k++) {
             long key = keys[k];

@@ -15,8 +15,12 @@ final class RadixSort {
 
     private RadixSort() {}
 
-    /** Sorts {@code keys} ascending; every key is in {@code [0, 2^bits)}. */
-    static void sort(long[] keys, int bits) {
+    /**
+     * Sorts {@code keys} ascending; every key is in {@code [0, 2^bits)}. {@code scratch}, at least
+     * as long and overwritten, is the second buffer: the caller's column that the keys were packed
+     * from, so that a vmlinux.o-sized sort allocates no copy of them.
+     */
+    static void sort(long[] keys, int bits, long[] scratch) {
         int n = keys.length;
         int passes = (bits + DIGIT - 1) / DIGIT;
         if (n < MIN_KEYS || passes == 0) {
@@ -29,7 +33,7 @@ final class RadixSort {
                 counts[p][(int) (key >>> (p * DIGIT)) & (BINS - 1)]++;
             }
         }
-        long[] from = keys, to = new long[n];
+        long[] from = keys, to = scratch;
         for (int p = 0; p < passes; p++) {
             int[] count = counts[p];
             int shift = p * DIGIT;
@@ -41,7 +45,8 @@ final class RadixSort {
                 count[b] = sum;
                 sum += c;
             }
-            for (long key : from) {
+            for (int k = 0; k < n; k++) { // scratch may be longer than keys
+                long key = from[k];
                 to[count[(int) (key >>> shift) & (BINS - 1)]++] = key;
             }
             long[] t = from;

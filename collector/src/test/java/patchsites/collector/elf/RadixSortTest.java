@@ -22,7 +22,7 @@ class RadixSortTest {
             }
             long[] want = keys.clone();
             Arrays.sort(want);
-            RadixSort.sort(keys, bits);
+            RadixSort.sort(keys, bits, new long[n + r.nextInt(3)]);
             assertArrayEquals(want, keys, "round " + round + ", " + bits + " bits, " + n + " keys");
         }
     }
