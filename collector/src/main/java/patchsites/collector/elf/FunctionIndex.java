@@ -21,6 +21,9 @@ public final class FunctionIndex {
     private final int[] symbol;
     /** Rows of section s are firstRow[s] .. firstRow[s + 1] - 1. */
     private final int[] firstRow;
+    /** The last row {@link #name} decoded, and its name: a function's sites are found one after another. */
+    private int namedRow = -1;
+    private String rowName;
 
     public FunctionIndex(SymbolPlaces symbolPlaces) {
         this(symbolPlaces, null);
@@ -185,8 +188,13 @@ public final class FunctionIndex {
         return symbol[row];
     }
 
+    /** The name of row {@code row}'s function (one object for consecutive asks about one function). */
     public String name(int row) {
-        return symbols.name(symbol[row]);
+        if (row != namedRow) {
+            rowName = symbols.name(symbol[row]);
+            namedRow = row;
+        }
+        return rowName;
     }
 
     /** The function's end (start + st_size) as an offset in its section. */

@@ -324,7 +324,7 @@ public final class Scanner {
             }
             FunctionIndex fi = p.symbols.functions();
             int row = fi.containing(p.section, offset);
-            sites.add(new CallSite(p.section, elf.sectionName(p.section), offset, length, field, kind,
+            sites.add(new CallSite(p.section, p.sectionName, offset, length, field, kind,
                     p.symbols.places.symbols().name(targetSym), row < 0 ? null : fi.name(row),
                     row < 0 ? 0 : offset - fi.start(row), via == null ? CallSite.Via.RELOCATION : via));
         }
@@ -335,6 +335,8 @@ public final class Scanner {
          */
         private final class Patched {
             final int relSection, section;
+            /** Decoded once for all of the section's sites. */
+            final String sectionName;
             final boolean exec;
             final SymbolIndexes symbols;
             final ByteBuffer text;
@@ -343,6 +345,7 @@ public final class Scanner {
             Patched(int relSection, int section, boolean exec, SymbolIndexes symbols) {
                 this.relSection = relSection;
                 this.section = section;
+                this.sectionName = elf.sectionName(section);
                 this.exec = exec;
                 this.symbols = symbols;
                 if ((elf.sectionFlags(section) & ElfFile.SHF_COMPRESSED) != 0) {
