@@ -84,10 +84,10 @@ public final class FunctionIndex {
     }
 
     /**
-     * {@link #sortRows} by one {@link RadixSort} of the four keys packed into longs,
-     * unpacked back into the columns: no index array to permute the columns by (that permutation
-     * was 6% of a scan of the bench's combined.o). False, with the columns untouched, when the keys do not fit in 63 bits
-     * (only crafted objects: negative or huge offsets).
+     * {@link #sortRows} by one {@link RadixSort} of the four keys packed into longs, unpacked back
+     * into the columns: no index array to permute the columns by (that permutation was 6 % of a
+     * scan of the bench's combined.o). False, with the columns untouched, when the keys do not
+     * fit in 63 bits (only crafted objects: negative or huge offsets).
      */
     static boolean sortPacked(int[] sec, long[] at, byte[] rank, int[] sym, int count) {
         long maxSec = 0, maxAt = 0, maxSym = 0;
@@ -188,7 +188,10 @@ public final class FunctionIndex {
         return symbol[row];
     }
 
-    /** The name of row {@code row}'s function (one object for consecutive asks about one function). */
+    /**
+     * The name of row {@code row}'s function: one string for consecutive asks about one function
+     * (an index serves one scan, on one thread).
+     */
     public String name(int row) {
         if (row != namedRow) {
             rowName = symbols.name(symbol[row]);

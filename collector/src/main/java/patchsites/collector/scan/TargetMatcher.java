@@ -86,27 +86,37 @@ public final class TargetMatcher {
             }
             literalPrefix[i] = n;
         }
+        long[][] prefixes = literalPrefixes(givenBytes, givenLiteral);
+        prefixWords = prefixes == null ? null : prefixes[0];
+        prefixMasks = prefixes == null ? null : prefixes[1];
+    }
+
+    /**
+     * {words, masks} of the patterns' distinct literal prefixes (see {@link #prefixWords}), or null
+     * when a pattern has none or there are more than {@link #MAX_PREFIXES}.
+     */
+    private static long[][] literalPrefixes(byte[][] patterns, boolean[] literal) {
         java.util.Map<Long, Long> prefixes = new java.util.LinkedHashMap<>(); // word -> mask (its nonzero bytes)
-        boolean everyHasPrefix = true;
-        for (int i = 0; i < given.length && everyHasPrefix; i++) {
-            byte[] p = givenBytes[i];
+        for (int i = 0; i < patterns.length; i++) {
+            byte[] p = patterns[i];
             int n = 0;
-            while (n < Math.min(8, p.length) && (givenLiteral[i] || !isSpecial(p[n]))) {
+            while (n < Math.min(8, p.length) && (literal[i] || !isSpecial(p[n]))) {
                 n++;
+            }
+            if (n == 0) {
+                return null;
             }
             long word = 0;
             for (int k = 0; k < n; k++) {
                 word |= (p[k] & 0xffL) << (8 * k);
             }
-            everyHasPrefix = n > 0;
             prefixes.putIfAbsent(word, n == 8 ? -1L : (1L << (8 * n)) - 1);
         }
-        if (everyHasPrefix && !prefixes.isEmpty() && prefixes.size() <= MAX_PREFIXES) {
-            prefixWords = prefixes.keySet().stream().mapToLong(Long::longValue).toArray();
-            prefixMasks = prefixes.values().stream().mapToLong(Long::longValue).toArray();
-        } else {
-            prefixWords = prefixMasks = null;
+        if (prefixes.isEmpty() || prefixes.size() > MAX_PREFIXES) {
+            return null;
         }
+        return new long[][] {prefixes.keySet().stream().mapToLong(Long::longValue).toArray(),
+                prefixes.values().stream().mapToLong(Long::longValue).toArray()};
     }
 
     /**
