@@ -430,6 +430,20 @@ public final class ElfFile {
     }
 
     /**
+     * Where entry {@code k} of relocation section {@code relSection} ({@code rel}) patches section
+     * {@code section}: its offset there ({@link #sectionBase}). Outside the {@code size} bytes the
+     * caller will read is a malformed object, reported as the one message every reader gives.
+     */
+    public long relocatedField(int relSection, Relocations rel, int k, int section, long size) {
+        long field = rel.offset(k) - sectionBase(section);
+        if (field < 0 || field >= size) {
+            throw new ElfFormatException(sectionName(relSection) + " entry " + k + ": offset " + Source.hex(field)
+                    + " is outside " + sectionName(section) + " (" + Source.hex(size) + " bytes)");
+        }
+        return field;
+    }
+
+    /**
      * The relocation section (SHT_REL or SHT_RELA) that patches section {@code i}, or -1: in a
      * linked program, the relocations kept by --emit-relocs, never the dynamic ones.
      */

@@ -13,7 +13,6 @@ import patchsites.collector.arch.Arches;
 import patchsites.collector.arch.CodeContext;
 import patchsites.collector.arch.DecodedBranch;
 import patchsites.collector.elf.ElfFile;
-import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.FunctionIndex;
 import patchsites.collector.elf.Relocations;
 import patchsites.collector.elf.SymbolPlaces;
@@ -177,7 +176,6 @@ public final class PointerScanner {
             Relocations rel = elf.relocations(relSection);
             byte[] kind = p.kind;
             SymbolTable symbols = p.symbols;
-            long base = elf.sectionBase(target);
             ByteBuffer text = null;
             CodeContext context = null;
             for (int k = 0; k < rel.count(); k++) {
@@ -193,11 +191,7 @@ public final class PointerScanner {
                         return row < 0 ? 0 : fi.start(row);
                     };
                 }
-                long field = rel.offset(k) - base;
-                if (field < 0 || field >= text.limit()) {
-                    throw new ElfFormatException(elf.sectionName(relSection) + " entry " + k + ": offset 0x"
-                            + Long.toHexString(field) + " is outside " + elf.sectionName(target));
-                }
+                long field = elf.relocatedField(relSection, rel, k, target, text.limit());
                 long addend = arch.addend(rel, k, text, field);
                 long load = -1;
                 if (!arch.decodeMemoryIndirect(text, field, rel.type(k), context, branch)) {
@@ -273,7 +267,6 @@ public final class PointerScanner {
         private void addressesIn(int relSection, int sec, Pointers p) {
             Relocations rel = elf.relocations(relSection);
             ByteBuffer data = null;
-            long base = elf.sectionBase(sec);
             for (int k = 0; k < rel.count(); k++) {
                 int sym = rel.symbol(k);
                 if (sym <= 0 || sym >= p.kind.length || p.kind[sym] == 0) {
@@ -282,7 +275,7 @@ public final class PointerScanner {
                 if (data == null && !rel.hasAddends()) {
                     data = elf.data(sec);
                 }
-                long field = rel.offset(k) - base;
+                long field = elf.relocatedField(relSection, rel, k, sec, data != null ? data.limit() : elf.sectionSize(sec));
                 long addend = arch.addend(rel, k, data, field);
                 int object = objectOf(p, sym, addend);
                 if (object >= 0) {
@@ -344,7 +337,6 @@ public final class PointerScanner {
             if (r < 0 || elf.sectionLink(r) == 0 || elf.symbolTable(elf.sectionLink(r)) != p.symbols) {
                 return out;
             }
-            long base = elf.sectionBase(sec);
             Relocations rel = elf.relocations(r);
             ByteBuffer data = rel.hasAddends() ? null : elf.data(sec);
             for (int k = 0; k < rel.count(); k++) {
@@ -352,7 +344,7 @@ public final class PointerScanner {
                 if (rel.type(k) != arch.abi().tableAbsoluteType() || sym <= 0 || sym >= p.symbols.count()) {
                     continue;
                 }
-                long field = rel.offset(k) - base;
+                long field = elf.relocatedField(r, rel, k, sec, data != null ? data.limit() : elf.sectionSize(sec));
                 long addend = arch.addend(rel, k, data, field);
                 int function = RelocationTarget.reached(p.places, p.functionsAt(), sym, addend, 0, false);
                 if (function >= 0) {

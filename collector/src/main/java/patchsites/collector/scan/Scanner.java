@@ -14,7 +14,6 @@ import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.FunctionIndex;
 import patchsites.collector.elf.Relocations;
-import patchsites.collector.elf.Source;
 import patchsites.collector.elf.SymbolConventions;
 import patchsites.collector.elf.SymbolPlaces;
 import patchsites.isa.SiteKind;
@@ -274,12 +273,7 @@ public final class Scanner {
 
         /** Relocation {@code k}, whose symbol is a target ({@code kind} NAMED) or may lead to one (SECTION). */
         private void examine(Patched p, Relocations rel, int k, byte kind) {
-            long field = rel.offset(k) - elf.sectionBase(p.section);
-            if (field < 0 || field >= p.text.limit()) {
-                throw new ElfFormatException(elf.sectionName(p.relSection) + " entry " + k + ": offset "
-                        + Source.hex(field) + " is outside " + elf.sectionName(p.section) + " ("
-                        + Source.hex(p.text.limit()) + " bytes)");
-            }
+            long field = elf.relocatedField(p.relSection, rel, k, p.section, p.text.limit());
             int type = rel.type(k), sym = rel.symbol(k);
             long addend = arch.addend(rel, k, p.text, field);
             branch.addendIsNotOffset = false;

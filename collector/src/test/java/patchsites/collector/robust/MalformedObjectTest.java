@@ -213,6 +213,20 @@ class MalformedObjectTest {
     }
 
     @Test
+    void relocationOffsetPastItsSectionInThePointerScan() throws IOException {
+        // The pointer scan reads the same relocations (.rela.text's call names __SCT__foo, .rela.data
+        // takes its address into p) and says the same line: it once said less, or nothing for data.
+        int rela = section(".rela.text"), text = section(".text"), relaData = section(".rela.data"),
+                data = section(".data");
+        assertSays(craft("proff.o", b -> b.putLong((int) offsetOf(rela), 0x10000)),
+                ".rela.text entry 0: offset 0x10000 is outside .text (" + hex(sizeOf(text)) + " bytes)",
+                "pointers", "--pointer=__SCT__foo");
+        assertSays(craft("pdoff.o", b -> b.putLong((int) offsetOf(relaData), 0x10000)),
+                ".rela.data entry 0: offset 0x10000 is outside .data (" + hex(sizeOf(data)) + " bytes)",
+                "pointers", "--pointer=__SCT__foo");
+    }
+
+    @Test
     void wrongEntrySize() throws IOException {
         int symtab = section(".symtab"), rela = section(".rela.text");
         assertScanSays(craft("symentsize.o", b -> b.putLong(shdr(symtab) + 56, 16)),
