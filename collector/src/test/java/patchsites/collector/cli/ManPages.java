@@ -27,7 +27,16 @@ public final class ManPages {
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args.length > 0 ? args[0] : "target/man");
         Files.createDirectories(dir);
-        for (Map.Entry<String, String> page : pages().entrySet()) {
+        Map<String, String> pages = pages();
+        // A page of a command that no longer exists (an older build's) must not outlive it.
+        try (var old = Files.newDirectoryStream(dir, "*.1")) {
+            for (Path p : old) {
+                if (!pages.containsKey(p.getFileName().toString())) {
+                    Files.delete(p);
+                }
+            }
+        }
+        for (Map.Entry<String, String> page : pages.entrySet()) {
             Files.writeString(dir.resolve(page.getKey()), page.getValue(), StandardCharsets.UTF_8);
         }
     }
