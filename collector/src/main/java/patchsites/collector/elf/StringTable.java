@@ -42,8 +42,7 @@ public final class StringTable {
         // Eight bytes a step: every symbol name of a vmlinux.o is measured before it is matched.
         int i = offset;
         for (; i + 8 <= limit; i += 8) {
-            long v = words.getLong(i);
-            long zero = (v - 0x0101010101010101L) & ~v & 0x8080808080808080L;
+            long zero = zeroBytes(words.getLong(i));
             if (zero != 0) {
                 return i + (Long.numberOfTrailingZeros(zero) >>> 3) - offset;
             }
@@ -64,7 +63,7 @@ public final class StringTable {
     public long firstBytes(int offset) {
         if (offset >= 0 && offset <= lastNul && offset + 8 <= bytes.limit()) {
             long v = words.getLong(offset);
-            long zero = (v - 0x0101010101010101L) & ~v & 0x8080808080808080L;
+            long zero = zeroBytes(v);
             // Bytes above the lowest NUL are not the string's: clear them (the lowest flagged byte is a real NUL).
             return zero == 0 ? v : v & ((Long.lowestOneBit(zero) >>> 7) - 1);
         }
@@ -74,6 +73,14 @@ public final class StringTable {
             v |= (bytes.get(offset + k) & 0xffL) << (8 * k);
         }
         return v;
+    }
+
+    /**
+     * The top bit of each zero byte of {@code v}, and possibly of bytes above the lowest zero one
+     * (a borrow): the lowest set bit is exact, which is all a NUL search needs.
+     */
+    private static long zeroBytes(long v) {
+        return (v - 0x0101010101010101L) & ~v & 0x8080808080808080L;
     }
 
     public String get(int offset) {
