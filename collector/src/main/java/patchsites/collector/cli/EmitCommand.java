@@ -1,21 +1,9 @@
 package patchsites.collector.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import patchsites.collector.elf.ElfFile;
-import patchsites.collector.elf.ElfFormatException;
-import patchsites.collector.elf.ObjectReader;
-import patchsites.collector.elf.Source;
-import patchsites.collector.emit.AtomicFile;
 import patchsites.collector.emit.ObjectRewriter;
 import patchsites.collector.emit.TableEmitter;
 import patchsites.collector.emit.TableLayout;

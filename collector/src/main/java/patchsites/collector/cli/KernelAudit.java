@@ -19,7 +19,6 @@ import patchsites.collector.table.KernelTables;
 import patchsites.collector.table.TableBounds;
 import patchsites.collector.table.TableReader;
 import patchsites.model.ModelOptions;
-import patchsites.model.Verdict;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**

@@ -9,7 +9,6 @@ import patchsites.collector.arch.Arches;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
 import patchsites.collector.elf.ElfLayout;
-import patchsites.collector.elf.SymbolTable;
 import patchsites.collector.scan.CallSite;
 import patchsites.isa.SiteKind;
 

@@ -8,7 +8,6 @@ import patchsites.collector.arch.Arches;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.FunctionIndex;
 import patchsites.collector.elf.SymbolPlaces;
-import patchsites.collector.elf.SymbolTable;
 import patchsites.collector.elf.SymbolsAt;
 
 /**

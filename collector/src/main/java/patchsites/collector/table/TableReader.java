@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import patchsites.collector.arch.Arch;
 import patchsites.collector.elf.ElfFile;
 import patchsites.collector.elf.ElfFormatException;
