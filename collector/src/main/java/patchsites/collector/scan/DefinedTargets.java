@@ -2,9 +2,7 @@ package patchsites.collector.scan;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import patchsites.collector.arch.Arch;
 import patchsites.collector.arch.CodeContext;
 import patchsites.collector.elf.ElfFile;
@@ -28,15 +26,6 @@ final class DefinedTargets {
 
     private final ElfFile elf;
     private final Arch arch;
-    /**
-     * Per symbol table, for each target it defines in code ({@link TargetIndex#definedInCode}, same
-     * order): sites found by a relocation naming it, by a section-relative one, by decoding; three
-     * ints a target. Arrays, not a map of boxed symbols: this is counted for every site of vmlinux.o.
-     */
-    private final Map<TargetIndex, int[]> siteCounts = new IdentityHashMap<>();
-    /** The last symbol table's entry of {@link #siteCounts}: an object has one. */
-    private TargetIndex countedIndex;
-    private int[] counted;
 
     DefinedTargets(ElfFile elf, Arch arch) {
         this.elf = elf;
@@ -44,19 +33,15 @@ final class DefinedTargets {
     }
 
     /**
-     * Counts a site of {@code target}, a symbol of {@code index}'s table; {@code via} null: through a
-     * section-relative relocation. Only targets defined in code are counted: no warning asks of others.
+     * Counts a site of {@code target}, a symbol of {@code index}'s table, in {@link
+     * TargetIndex#sitesFound}; {@code via} null: through a section-relative relocation. Only targets
+     * defined in code are counted: no warning asks of others.
      */
-    void count(TargetIndex index, int target, CallSite.Via via) {
+    static void count(TargetIndex index, int target, CallSite.Via via) {
         int row = Arrays.binarySearch(index.definedInCode, target);
-        if (row < 0) {
-            return;
+        if (row >= 0) {
+            index.sitesFound[3 * row + (via == CallSite.Via.RELOCATION ? 0 : via == null ? 1 : 2)]++;
         }
-        if (index != countedIndex) {
-            countedIndex = index;
-            counted = siteCounts.computeIfAbsent(index, i -> new int[3 * i.definedInCode.length]);
-        }
-        counted[3 * row + (via == CallSite.Via.RELOCATION ? 0 : via == null ? 1 : 2)]++;
     }
 
     /**
@@ -71,7 +56,7 @@ final class DefinedTargets {
         if (index.definedInCode.length == 0) {
             return;
         }
-        int[] counts = siteCounts.getOrDefault(index, new int[3 * index.definedInCode.length]);
+        int[] counts = index.sitesFound;
         SymbolTable symbols = places.symbols();
         Group undecoded = new Group(), decodedOnly = new Group(), viaAlias = new Group(), inlined = new Group();
         int aliasDecoded = 0, aliasBySection = 0;

@@ -312,9 +312,7 @@ public final class Scanner {
                 CallSite.Via via) {
             if (kind != SiteKind.REF) {
                 p.code.knownBoundaries.add(offset + length);
-                if (p.symbols.targets.definedInCode.length > 0) { // counted only for the warnings about them
-                    definedTargets.count(p.symbols.targets, targetSym, via);
-                }
+                DefinedTargets.count(p.symbols.targets, targetSym, via); // for the warnings about them
             }
             FunctionIndex fi = p.symbols.functions();
             int row = fi.containing(p.section, offset);

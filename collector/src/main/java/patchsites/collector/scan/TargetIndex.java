@@ -26,6 +26,11 @@ final class TargetIndex {
     /** Targets defined in an executable section, ascending (symbol table order). */
     final int[] definedInCode;
     /**
+     * Per target of {@link #definedInCode}, in its order, three counts of its sites: found by a
+     * relocation naming it, by a section-relative one, by decoding ({@link DefinedTargets#count}).
+     */
+    final int[] sitesFound;
+    /**
      * Executable sections where calls to a target may carry no relocation, so that only decoding
      * finds them: a local target's section, and a global target's whose place also has a local
      * function symbol (gcc's {@code name.localalias} under -fno-semantic-interposition). Null when none.
@@ -80,6 +85,7 @@ final class TargetIndex {
             }
         }
         definedInCode = Arrays.copyOf(inCode, countInCode);
+        sitesFound = new int[3 * countInCode];
         targetsAt = new SymbolsAt(places, targets, count);
         // A second pass only where some target is defined here: in a module every __SCT__ target is undefined.
         if (!targetsAt.isEmpty()) {
