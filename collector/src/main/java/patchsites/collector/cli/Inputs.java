@@ -31,9 +31,9 @@ final class Inputs {
 
     /**
      * Works on {@code files} on up to {@code threads} daemon threads (so that a failed run never
-     * waits on its workers; whatever can go wrong with a file is in its result) and hands the results
-     * to {@code report} in argument order, on this thread (it clears the progress line before it prints), with a progress line named after
-     * the command. Arguments that name the same file (its inode: hard links count as one) go to
+     * waits on its workers; whatever can go wrong with a file is in its result) and hands the
+     * results to {@code report} in argument order, on this thread (it clears the progress line
+     * before it prints), with a progress line named after the command. Arguments that name the same file (its inode: hard links count as one) go to
      * one task, in order: two channels of one file in one process would share (and on close drop)
      * each other's POSIX lock. An Error on a pool thread is rethrown here, not lost in the pool.
      */

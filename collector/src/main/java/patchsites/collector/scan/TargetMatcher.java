@@ -79,12 +79,7 @@ public final class TargetMatcher {
         patterns = wild.toArray(new byte[0][]);
         literalPrefix = new int[patterns.length];
         for (int i = 0; i < patterns.length; i++) {
-            byte[] p = patterns[i];
-            int n = 0;
-            while (n < p.length && !isSpecial(p[n])) {
-                n++;
-            }
-            literalPrefix[i] = n;
+            literalPrefix[i] = literalLength(patterns[i]);
         }
         long[][] prefixes = literalPrefixes(givenBytes, givenLiteral);
         prefixWords = prefixes == null ? null : prefixes[0];
@@ -99,10 +94,7 @@ public final class TargetMatcher {
         java.util.Map<Long, Long> prefixes = new java.util.LinkedHashMap<>(); // word -> mask (its nonzero bytes)
         for (int i = 0; i < patterns.length; i++) {
             byte[] p = patterns[i];
-            int n = 0;
-            while (n < Math.min(8, p.length) && (literal[i] || !isSpecial(p[n]))) {
-                n++;
-            }
+            int n = Math.min(8, literal[i] ? p.length : literalLength(p));
             if (n == 0) {
                 return null;
             }
@@ -148,13 +140,17 @@ public final class TargetMatcher {
         return c == '*' || c == '?' || c == '[' || c == '\\';
     }
 
-    private static boolean isLiteral(byte[] p) {
-        for (byte c : p) {
-            if (isSpecial(c)) {
-                return false;
-            }
+    /** How many bytes of glob {@code p} come before its first special character: every match starts with them. */
+    private static int literalLength(byte[] p) {
+        int n = 0;
+        while (n < p.length && !isSpecial(p[n])) {
+            n++;
         }
-        return true;
+        return n;
+    }
+
+    private static boolean isLiteral(byte[] p) {
+        return literalLength(p) == p.length;
     }
 
     public static TargetMatcher of(List<String> globs) {
